@@ -1,0 +1,46 @@
+# Rebond — `make demo` serves the app, `make test` runs the whole suite.
+# Both create the virtualenv and install what is missing first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo serve test test-unit test-e2e bench fuzz lint messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Rebond: http://$(HOST):$(PORT)/ (logins in README.md; Ctrl+C to stop)"
+	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+serve: install
+	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install test-unit
+
+test-unit:
+	$(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Regenerate the translation catalogues after changing strings (then fill locale/*/django.po).
+messages: install
+	$(PY) manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles

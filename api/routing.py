@@ -1,0 +1,3 @@
+"""WebSocket routes (the events consumer arrives with the real-time work)."""
+
+websocket_urlpatterns: list = []

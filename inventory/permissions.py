@@ -1,0 +1,88 @@
+"""Who may do what, decided from memberships (organisation + role) and nothing else.
+
+Every page, API view, admin action and service asks these functions; none of them checks
+roles by hand. Superusers are platform administrators: they act in the Django admin, not
+as members, so they get no implicit membership here.
+"""
+
+from django.db.models import Q, QuerySet
+
+from .models import Item, Membership, Organisation
+
+Role = Membership.Role
+
+# Roles that may claim items for their organisation.
+CLAIMING_ROLES = (Role.STAFF, Role.VOLUNTEER, Role.COORDINATOR)
+DEPARTMENT_ROLES = (Role.VIEWER, Role.MANAGER)
+# Statuses in which an item is seen by members of other organisations.
+PUBLIC_ITEM_STATUSES = (Item.Status.AVAILABLE, Item.Status.RESERVED, Item.Status.GONE)
+
+
+def _authenticated(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def organisations_of(user, *roles: str) -> QuerySet[Organisation]:
+    """Organisations where ``user`` holds one of ``roles`` (any role when none is given)."""
+    if not _authenticated(user):
+        return Organisation.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return Organisation.objects.filter(pk__in=memberships.values("organisation"))
+
+
+def has_role(user, organisation: Organisation | int, *roles: str) -> bool:
+    if not _authenticated(user):
+        return False
+    organisation_id = getattr(organisation, "pk", organisation)
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id, role__in=roles
+    ).exists()
+
+
+def is_department_member(user, *roles: str) -> bool:
+    """True for viewers/managers (or the given roles) of a département organisation."""
+    if not _authenticated(user):
+        return False
+    return Membership.objects.filter(
+        user=user,
+        organisation__kind=Organisation.Kind.DEPARTMENT,
+        role__in=roles or DEPARTMENT_ROLES,
+    ).exists()
+
+
+def is_department_manager(user) -> bool:
+    return is_department_member(user, Role.MANAGER)
+
+
+def claiming_organisations(user) -> QuerySet[Organisation]:
+    """Organisations on whose behalf ``user`` may claim items."""
+    return organisations_of(user, *CLAIMING_ROLES)
+
+
+#
+# Items
+#
+def can_manage_items_of(user, organisation: Organisation | int) -> bool:
+    """Staff of an organisation create, edit, publish and photograph its items."""
+    return has_role(user, organisation, Role.STAFF)
+
+
+def can_manage_item(user, item: Item) -> bool:
+    return can_manage_items_of(user, item.owner_id)
+
+
+def visible_items(user) -> QuerySet[Item]:
+    """Items ``user`` may see: the catalogue, its own organisations' items, or all for the
+    département. Other organisations' drafts are never visible."""
+    if not _authenticated(user):
+        return Item.objects.none()
+    if is_department_member(user):
+        return Item.objects.all()
+    own = organisations_of(user)
+    return Item.objects.filter(Q(owner__in=own) | Q(status__in=PUBLIC_ITEM_STATUSES))
+
+
+def can_view_item(user, item: Item) -> bool:
+    return visible_items(user).filter(pk=item.pk).exists()
