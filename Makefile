@@ -10,6 +10,8 @@ PORT ?= 8000
 .PHONY: install demo serve test test-unit test-e2e bench fuzz lint messages clean
 
 $(STAMP): pyproject.toml
+	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext) \
+		|| echo "GNU gettext missing: install it to check translations"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"

@@ -54,6 +54,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
+    "frontend",  # first, so its sign-in and password templates win over the admin's
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,7 +76,6 @@ INSTALLED_APPS = [
     "inventory",
     "exchange",
     "api",
-    "frontend",
 ]
 
 MIDDLEWARE = [
