@@ -1,3 +1,7 @@
-"""WebSocket routes (the events consumer arrives with the real-time work)."""
+"""WebSocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import EventsConsumer
+
+websocket_urlpatterns = [path("ws/events/", EventsConsumer.as_asgi())]
