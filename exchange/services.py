@@ -193,8 +193,10 @@ def reservation_create(
     today = timezone.localdate()
     if item.owner_id == requester.pk:
         raise WorkflowError("own_item", _("An organisation cannot claim its own items."))
-    if item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED) or (
-        item.available_from and item.available_from > today
+    if (
+        item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED)
+        or (item.available_from and item.available_from > today)
+        or (item.available_until and item.available_until < today)  # the expiry job has not run yet
     ):
         raise WorkflowError("item_not_available", _("This item is not available for claims."))
     if item.category.is_medical and not requester.is_certified_refurbisher:

@@ -86,8 +86,12 @@ def test_only_open_items_can_be_claimed(workflow, giver, status):
     assert error.value.code == "item_not_available"
 
 
-def test_an_item_not_yet_available_cannot_be_claimed(workflow, giver):
-    item = AvailableItemFactory(owner=giver, available_from=timezone.localdate() + timedelta(days=3))
+@pytest.mark.parametrize(
+    "window", [{"available_from": timezone.localdate() + timedelta(days=3)},
+               {"available_until": timezone.localdate() - timedelta(days=1)}],
+)
+def test_an_item_outside_its_availability_cannot_be_claimed(workflow, giver, window):
+    item = AvailableItemFactory(owner=giver, **window)
     with pytest.raises(WorkflowError) as error:
         workflow.claim(item=item)
     assert error.value.code == "item_not_available"
