@@ -14,6 +14,7 @@ Pages, API, admin, commands and tasks call these; none of them changes a status 
 """
 
 import hmac
+import logging
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -29,10 +30,11 @@ from inventory.history import attribute
 from inventory.models import Category, Item, Membership, Organisation
 from inventory.permissions import CLAIMING_ROLES
 
-from . import events, impact, notifications, permissions, states
+from . import events, geo, impact, notifications, permissions, states
 from .models import Beneficiary, Need, Notification, Pickup, Reservation, Tour
 from .tours import TourPlan, TourStop, tour_plan  # noqa: F401  (part of this module's interface)
 
+logger = logging.getLogger(__name__)
 Status = Reservation.Status
 # Item statuses that follow their units (the others are set by people or by expiry).
 OPEN_ITEM_STATUSES = (Item.Status.AVAILABLE, Item.Status.RESERVED, Item.Status.GONE)
@@ -632,8 +634,6 @@ def tour_optimise(*, actor, tour: Tour) -> TourPlan:
     Raises:
         PermissionDenied: ``actor`` is not a coordinator of the association.
     """
-    from . import geo
-
     tour = Tour.objects.select_for_update().select_related("organisation__commune").get(pk=tour.pk)
     _require(permissions.can_manage_tour(actor, tour), _("Only the association's coordinators plan tours."))
     pickups = list(
@@ -767,9 +767,6 @@ def expire_due(*, today: date | None = None) -> dict:
     Raises:
         Nothing: a failing row is logged and skipped.
     """
-    import logging
-
-    logger = logging.getLogger(__name__)
     today = today or timezone.localdate()
     result = {"items_expired": 0, "reservations_cancelled": 0, "reservations_expired": 0}
 
