@@ -608,9 +608,11 @@ def tour_create(*, actor, organisation: Organisation, date: date, capacity_kg, c
         ValidationError: a pickup of another association or no longer planned, bad capacities.
     """
     _require(permissions.is_coordinator(actor, organisation), _("Only the association's coordinators plan tours."))
-    pickups = list(Pickup.objects.select_for_update().filter(pk__in=[getattr(p, "pk", p) for p in pickups]))
-    order = {getattr(p, "pk", p): i for i, p in enumerate(pickups)}
-    pickups.sort(key=lambda p: order[p.pk])
+    wanted = [getattr(p, "pk", p) for p in pickups]
+    order = {pk: i for i, pk in enumerate(wanted)}
+    pickups = sorted(Pickup.objects.select_for_update().filter(pk__in=wanted), key=lambda p: order[p.pk])
+    if len(pickups) != len(order):
+        raise ValidationError({"pickups": _("Unknown pickup.")})
     for pickup in pickups:
         if pickup.organisation_id != organisation.pk or pickup.status != Pickup.Status.PLANNED:
             raise ValidationError({"pickups": _("A tour takes planned pickups of its own association.")})

@@ -82,6 +82,7 @@ def pickups(association, coordinator, volunteer):
 def test_optimise_shortens_the_tour_and_saves_the_order(association, coordinator, pickups):
     tour = services.tour_create(actor=coordinator, organisation=association, date=timezone.localdate(),
                                 capacity_kg=Decimal("500"), capacity_m3=Decimal("12"), pickups=pickups)
+    assert list(tour.pickups.order_by("position")) == pickups  # the order as entered
     home = association.location
     as_entered = geo.route_length_km(home, [p.giver.location for p in pickups], range(len(pickups)))
 
@@ -116,6 +117,13 @@ def test_only_the_associations_coordinators_plan_tours(association, volunteer, c
                                 capacity_kg=100, capacity_m3=5, pickups=pickups[:2])
     with pytest.raises(PermissionDenied):
         services.tour_optimise(actor=volunteer, tour=tour)
+
+
+def test_a_tour_keeps_the_order_it_is_given(coordinator, association, pickups):
+    given = list(reversed(pickups))
+    tour = services.tour_create(actor=coordinator, organisation=association, date=timezone.localdate(),
+                                capacity_kg=100, capacity_m3=5, pickups=given)
+    assert list(tour.pickups.order_by("position")) == given
 
 
 def test_a_tour_takes_only_its_own_planned_pickups(coordinator, association, pickups):
