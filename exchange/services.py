@@ -143,19 +143,10 @@ def _cancel_locked(reservation: Reservation, *, actor, reason: str, action: str 
     _save_reservation(reservation, actor=actor, reason=reason)
 
 
-def _staff_of(organisation_id: int):
-    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.STAFF)
-            .select_related("user")]
-
-
-def _claimers_of(organisation_id: int):
-    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id, role__in=CLAIMING_ROLES)
-            .select_related("user")]
-
-
-def _coordinators_of(organisation_id: int):
-    return [m.user for m in Membership.objects.filter(
-        organisation_id=organisation_id, role=Membership.Role.COORDINATOR).select_related("user")]
+def _members(organisation_id: int, *roles: str) -> list:
+    """Users holding one of ``roles`` in the organisation (whom notifications go to)."""
+    memberships = Membership.objects.filter(organisation_id=organisation_id, role__in=roles).select_related("user")
+    return [membership.user for membership in memberships]
 
 
 #
@@ -236,7 +227,7 @@ def reservation_create(
         _reservation_groups(reservation),
     )
     notifications.notify(
-        users=_staff_of(item.owner_id), kind=Notification.Kind.CLAIM_CREATED, obj=reservation,
+        users=_members(item.owner_id, Membership.Role.STAFF), kind=Notification.Kind.CLAIM_CREATED, obj=reservation,
         context={"reservation": reservation},
     )
     return reservation
@@ -257,7 +248,7 @@ def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
     reservation.handover_code = f"{secrets.randbelow(1_000_000):06d}"
     _save_reservation(reservation, actor=actor, reason=_("Approved"))
     notifications.notify(
-        users=[reservation.requested_by, *_coordinators_of(reservation.requester_id)],
+        users=[reservation.requested_by, *_members(reservation.requester_id, Membership.Role.COORDINATOR)],
         kind=Notification.Kind.CLAIM_APPROVED, obj=reservation, context={"reservation": reservation},
     )
     return reservation
@@ -279,7 +270,7 @@ def reservation_decline(*, actor, reservation: Reservation, reason: str) -> Rese
     _save_reservation(reservation, actor=actor, reason=reason or _("Declined"))
     _save_item(reservation.item, actor=actor, reason=_("Claim #%(id)s declined") % {"id": reservation.pk})
     notifications.notify(
-        users=[reservation.requested_by, *_coordinators_of(reservation.requester_id)],
+        users=[reservation.requested_by, *_members(reservation.requester_id, Membership.Role.COORDINATOR)],
         kind=Notification.Kind.CLAIM_DECLINED, obj=reservation, context={"reservation": reservation},
     )
     return reservation
@@ -730,7 +721,7 @@ def announce_item_to_needs(*, item: Item) -> list[Need]:
     for need in needs:
         events.publish("need.matched", {"id": need.pk, "item": item.pk}, [events.org_group(need.organisation_id)])
         notifications.notify(
-            users=_claimers_of(need.organisation_id), kind=Notification.Kind.NEED_MATCHED, obj=need,
+            users=_members(need.organisation_id, *CLAIMING_ROLES), kind=Notification.Kind.NEED_MATCHED, obj=need,
             context={"need": need, "item": item},
         )
     return needs
