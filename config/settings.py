@@ -259,6 +259,8 @@ if PRODUCTION:
 #
 # Demo and seed data, copied from shared/data with their sources.
 DATA_DIR = BASE_DIR / "data"
+# Approved claims not collected (nor scheduled) within this many days expire (manage.py expire).
+REBOND_CLAIM_EXPIRY_DAYS = int(env("REBOND_CLAIM_EXPIRY_DAYS", "14"))
 
 LOGGING = {
     "version": 1,

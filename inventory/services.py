@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import hooks, permissions
 from .errors import WorkflowError
 from .history import attribute
 from .images import process_photo
@@ -109,6 +109,8 @@ def item_publish(*, actor, item: Item) -> Item:
     item.published_at = timezone.now()
     attribute(item, actor=actor, reason=_("Published"))
     item.save()
+    for hook in hooks.on_item_published:  # e.g. the exchange announcing it to open needs
+        hook(item=item)
     return item
 
 

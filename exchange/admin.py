@@ -1,0 +1,166 @@
+"""The exchange in the Django admin: read, search, history, and transitions as actions.
+
+Statuses, counters and workflow fields are read-only here; the actions call the services
+with the admin user as actor (``exchange.permissions`` lets superusers moderate), so the
+admin obeys the same pipeline, locks and history as every other entry point.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from inventory.errors import WorkflowError
+
+from . import services
+from .models import ImpactRecord, Need, Notification, Pickup, Reservation, Tour
+
+
+def _run_for_each(modeladmin, request, queryset, call, done_message):
+    done = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            done += 1
+        except (WorkflowError, PermissionDenied) as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.WARNING)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+#
+# Reservations
+#
+@admin.register(Reservation)
+class ReservationAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "item", "requester", "quantity", "mode", "status", "created_at")
+    list_filter = ("status", "mode", "requester__kind")
+    search_fields = ("item__title", "requester__name", "purpose")
+    list_select_related = ("item", "requester")
+    date_hierarchy = "created_at"
+    actions = ["approve", "decline", "cancel"]
+    # Everything that the workflow owns is read-only; only the free text may be corrected.
+    readonly_fields = (
+        "item", "requester", "requested_by", "quantity", "mode", "return_by", "need", "status",
+        "handover_code", "pickup", "reason", "created_at", "approved_at", "scheduled_at", "collected_at",
+        "delivered_at", "returned_at", "declined_at", "cancelled_at", "expired_at", "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False  # claims are made through the app or the API (reservation_create)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing reserved is ever deleted
+
+    @admin.action(description=gettext_lazy("Approve the selected claims"))
+    def approve(self, request, queryset):
+        _run_for_each(self, request, queryset,
+                      lambda r: services.reservation_approve(actor=request.user, reservation=r),
+                      _("%(n)s claim(s) approved."))
+
+    @admin.action(description=gettext_lazy("Decline the selected claims"))
+    def decline(self, request, queryset):
+        reason = _("Declined by the platform administrator.")
+        _run_for_each(self, request, queryset,
+                      lambda r: services.reservation_decline(actor=request.user, reservation=r, reason=reason),
+                      _("%(n)s claim(s) declined."))
+
+    @admin.action(description=gettext_lazy("Cancel the selected reservations"))
+    def cancel(self, request, queryset):
+        reason = _("Cancelled by the platform administrator.")
+        _run_for_each(self, request, queryset,
+                      lambda r: services.reservation_cancel(actor=request.user, reservation=r, reason=reason),
+                      _("%(n)s reservation(s) cancelled."))
+
+
+#
+# Pickups and tours
+#
+class PickupReservationInline(admin.TabularInline):
+    model = Reservation
+    fields = ("item", "requester", "quantity", "status")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Pickup)
+class PickupAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "organisation", "giver", "window_start", "status", "tour", "position")
+    list_filter = ("status",)
+    search_fields = ("giver__name", "organisation__name")
+    list_select_related = ("organisation", "giver", "tour")
+    readonly_fields = ("organisation", "giver", "window_start", "window_end", "volunteers", "status", "tour",
+                       "position", "created_by", "created_at")
+    inlines = [PickupReservationInline]
+
+    def has_add_permission(self, request):
+        return False  # pickup_create moves the reservations to scheduled
+
+
+@admin.register(Tour)
+class TourAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "organisation", "date", "capacity_kg", "capacity_m3")
+    list_filter = ("date",)
+    search_fields = ("organisation__name",)
+    readonly_fields = ("organisation", "date", "volunteers", "created_by", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # tour_create checks the pickups
+
+
+#
+# Needs
+#
+@admin.register(Need)
+class NeedAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "organisation", "category", "quantity", "quantity_met", "beneficiary", "deadline",
+                    "status")
+    list_filter = ("status", "beneficiary", "category")
+    search_fields = ("organisation__name", "description")
+    readonly_fields = ("organisation", "category", "quantity_met", "status", "created_by", "created_at")
+    actions = ["close"]
+
+    def has_add_permission(self, request):
+        return False  # need_create checks who publishes
+
+    @admin.action(description=gettext_lazy("Close the selected needs"))
+    def close(self, request, queryset):
+        _run_for_each(self, request, queryset, lambda n: services.need_close(actor=request.user, need=n),
+                      _("%(n)s need(s) closed."))
+
+
+#
+# Impact ledger and notifications (no history: the ledger is write-once)
+#
+@admin.register(ImpactRecord)
+class ImpactRecordAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "reservation", "quantity", "kg", "co2e_kg", "value_eur", "giver", "receiver")
+    list_filter = ("kind", "category", "beneficiary", "commune")
+    search_fields = ("giver__name", "receiver__name")
+    date_hierarchy = "date"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "message", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "message")
+    readonly_fields = ("user", "kind", "message", "object_type", "object_id", "created_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,86 @@
+"""Demo data for the exchange, made through the services (so counters, history, impact
+records and notifications are all real). Called by ``inventory``'s ``load_demo`` command."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from inventory.models import Item, Membership
+
+from . import services
+from .models import Beneficiary, Reservation
+
+# One reservation per step of the pipeline, in this order (a loan last).
+DEMO_STEPS = ("requested", "approved", "scheduled", "collected", "delivered", "declined", "cancelled", "returned")
+
+
+def _staff_of(item: Item):
+    membership = Membership.objects.filter(organisation_id=item.owner_id, role=Membership.Role.STAFF).first()
+    if membership is None:
+        raise ValueError(f"item {item.pk} has no staff member to answer its claims")
+    return membership.user
+
+
+def build_demo_workflow(*, items, users) -> list[Reservation]:
+    """Create one reservation in each status of the pipeline, plus an open need.
+
+    Args:
+        items: published items (status ``available``) with at least one free unit each, owned
+            by organisations that have a ``staff`` member (who answers the claims); one item per
+            entry of ``DEMO_STEPS`` is used (8 — fewer items means fewer steps are shown).
+            The item used for the last step ("returned") is lent rather than given.
+        users: a mapping with ``"coordinator"`` (a coordinator of the partner association,
+            which makes the claims and the needs) and ``"volunteer"`` (a volunteer of the same
+            association, who is put on the pickups and collects).
+
+    Returns:
+        The reservations created, in ``DEMO_STEPS`` order.
+
+    Raises:
+        ValueError: the coordinator has no coordinator membership, or an item has no staff.
+    """
+    coordinator, volunteer = users["coordinator"], users["volunteer"]
+    membership = Membership.objects.filter(user=coordinator, role=Membership.Role.COORDINATOR).first()
+    if membership is None:
+        raise ValueError("users['coordinator'] must be a coordinator of the association")
+    association = membership.organisation
+    now = timezone.now()
+    created = []
+    for step, item in zip(DEMO_STEPS, items, strict=False):
+        staff = _staff_of(item)
+        loan = step == "returned"
+        reservation = services.reservation_create(
+            actor=coordinator, item=item, requester=association, quantity=1,
+            mode=Reservation.Mode.LOAN if loan else Reservation.Mode.DONATION,
+            return_by=(now + timedelta(days=30)).date() if loan else None,
+            purpose="Pour l'accueil de jour" if not loan else "Prêt pour un événement",
+        )
+        if step == "declined":
+            reservation = services.reservation_decline(actor=staff, reservation=reservation,
+                                                       reason="Déjà promis en interne")
+        elif step == "cancelled":
+            reservation = services.reservation_cancel(actor=coordinator, reservation=reservation,
+                                                      reason="Plus nécessaire")
+        elif step != "requested":
+            reservation = services.reservation_approve(actor=staff, reservation=reservation)
+            if step != "approved":
+                start = now + timedelta(days=2)
+                services.pickup_create(actor=coordinator, reservations=[reservation], window_start=start,
+                                       window_end=start + timedelta(hours=2), volunteers=[volunteer])
+                reservation.refresh_from_db()
+            if step in ("collected", "delivered", "returned"):
+                reservation = services.reservation_collect(actor=volunteer, reservation=reservation,
+                                                           handover_code=reservation.handover_code)
+            if step in ("delivered", "returned"):
+                reservation = services.reservation_deliver(actor=volunteer, reservation=reservation)
+            if step == "returned":
+                reservation = services.reservation_return(actor=staff, reservation=reservation)
+        created.append(reservation)
+
+    if items:
+        services.need_create(
+            actor=coordinator, organisation=association, category=items[0].category, quantity=5,
+            description="Pour équiper notre nouvelle salle d'activités", beneficiary=Beneficiary.SENIORS,
+            deadline=(now + timedelta(days=60)).date(),
+        )
+    return created

@@ -1,0 +1,353 @@
+"""How things move and what it achieved: reservations, pickups, tours, needs, impact.
+
+Statuses and counters only change through ``exchange.services``; the models hold the
+invariants the database can check and the yes/no questions about a row.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from inventory.models import Category, Commune, Item, Organisation
+
+from . import states
+
+
+class Beneficiary(models.TextChoices):
+    """The public a need (and so an impact record) serves."""
+
+    SENIORS = "seniors", _("Seniors")
+    DISABLED = "disabled", _("Disabled people")
+    ISOLATED_MINORS = "isolated_minors", _("Isolated minors")
+    RSA = "rsa", _("RSA beneficiaries")
+    FAMILIES = "families", _("Families")
+    OTHER = "other", _("Other")
+
+
+#
+# Needs
+#
+class Need(models.Model):
+    """Something an organisation is looking for ("10 walkers for our residents")."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MET = "met", _("Met")
+        CLOSED = "closed", _("Closed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="needs", verbose_name=_("organisation"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="needs", verbose_name=_("category"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    quantity_met = models.PositiveIntegerField(_("quantity met"), default=0, editable=False)
+    description = models.TextField(_("description"), blank=True)
+    beneficiary = models.CharField(_("beneficiary public"), max_length=20, choices=Beneficiary.choices)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="need_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.quantity} × {self.category}"
+
+
+#
+# Tours and pickups
+#
+class Tour(models.Model):
+    """A day's run of an association's vehicle through several pickups."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="tours", verbose_name=_("association"),
+    )
+    date = models.DateField(_("date"))
+    capacity_kg = models.DecimalField(
+        _("capacity (kg)"), max_digits=8, decimal_places=1, validators=[MinValueValidator(Decimal("0"))],
+    )
+    capacity_m3 = models.DecimalField(
+        _("capacity (m³)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+    )
+    volunteers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="tours", verbose_name=_("volunteers"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("tour")
+        verbose_name_plural = _("tours")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.date}"
+
+
+class Pickup(models.Model):
+    """One stop at a giver's site collecting one or more approved reservations."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="pickups", verbose_name=_("association"),
+    )
+    giver = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="pickups_given", verbose_name=_("giver"),
+    )
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    volunteers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="pickups", verbose_name=_("volunteers"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True,
+    )
+    tour = models.ForeignKey(
+        Tour, on_delete=models.SET_NULL, null=True, blank=True, related_name="pickups", verbose_name=_("tour"),
+    )
+    position = models.PositiveSmallIntegerField(_("stop number"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["window_start", "pk"]
+        verbose_name = _("pickup")
+        verbose_name_plural = _("pickups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_end__gt=F("window_start")), name="pickup_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.giver} – {self.window_start:%Y-%m-%d %H:%M}"
+
+
+#
+# Reservations
+#
+class ReservationQuerySet(models.QuerySet):
+    def holding_units(self):
+        """Claims whose units are held back from their lot (counted in ``quantity_reserved``)."""
+        return self.filter(
+            Q(status__in=states.HOLDING) | Q(status=Reservation.Status.DELIVERED, mode=Reservation.Mode.LOAN)
+        )
+
+    def open(self):
+        return self.filter(status__in=states.OPEN)
+
+
+class Reservation(models.Model):
+    """A claim by an organisation on some units of an item."""
+
+    class Status(models.TextChoices):
+        REQUESTED = states.REQUESTED, _("Requested")
+        APPROVED = states.APPROVED, _("Approved")
+        SCHEDULED = states.SCHEDULED, _("Scheduled")
+        COLLECTED = states.COLLECTED, _("Collected")
+        DELIVERED = states.DELIVERED, _("Delivered")
+        RETURNED = states.RETURNED, _("Returned")
+        DECLINED = states.DECLINED, _("Declined")
+        CANCELLED = states.CANCELLED, _("Cancelled")
+        EXPIRED = states.EXPIRED, _("Expired")
+
+    class Mode(models.TextChoices):
+        DONATION = "donation", _("Donation")
+        LOAN = "loan", _("Loan")
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("item"))
+    requester = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("requester"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.DONATION)
+    return_by = models.DateField(_("return by"), null=True, blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    need = models.ForeignKey(
+        Need, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations", verbose_name=_("need"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True,
+    )
+    handover_code = models.CharField(_("handover code"), max_length=6, blank=True)
+    pickup = models.ForeignKey(
+        Pickup, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations",
+        verbose_name=_("pickup"),
+    )
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was declined, cancelled or expired."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("collected"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(mode="donation") | Q(return_by__isnull=False), name="reservation_loan_has_return_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.quantity} × {self.item} → {self.requester}"
+
+    @property
+    def is_loan(self) -> bool:
+        return self.mode == self.Mode.LOAN
+
+    @property
+    def holds_units(self) -> bool:
+        return self.status in states.HOLDING or (self.status == self.Status.DELIVERED and self.is_loan)
+
+    def can(self, action: str) -> bool:
+        """Whether ``action`` is allowed from the current status (who may do it is separate)."""
+        if action == states.RETURN and not self.is_loan:
+            return False
+        return states.next_status(self.status, action) is not None
+
+
+#
+# Impact ledger
+#
+class ImpactRecord(models.Model):
+    """What one delivered donation (or one returned loan) achieved, frozen when written.
+
+    The factor values used are copied, so a report re-run after the categories' factors
+    change gives the same figures. Written once by ``exchange.impact``; never updated.
+    """
+
+    class Kind(models.TextChoices):
+        DONATION = "donation", _("Donation")
+        LOAN = "loan", _("Loan (pooled use)")
+
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.PROTECT, related_name="impact_records", verbose_name=_("reservation"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    kg = models.DecimalField(_("weight (kg)"), max_digits=12, decimal_places=3)
+    co2e_kg = models.DecimalField(_("avoided emissions (kg CO2e)"), max_digits=12, decimal_places=3)
+    value_eur = models.DecimalField(_("value (EUR)"), max_digits=12, decimal_places=2)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    giver = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="impact_given", verbose_name=_("giver"),
+    )
+    receiver = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="impact_received", verbose_name=_("receiver"),
+    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    beneficiary = models.CharField(_("beneficiary public"), max_length=20, choices=Beneficiary.choices, blank=True)
+    loan_days = models.PositiveIntegerField(_("loan days"), null=True, blank=True)
+    unit_weight_kg = models.DecimalField(_("unit weight used (kg)"), max_digits=9, decimal_places=3)
+    unit_co2e_kg = models.DecimalField(_("unit emissions used (kg CO2e)"), max_digits=9, decimal_places=3)
+    unit_value_eur = models.DecimalField(_("unit value used (EUR)"), max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("impact record")
+        verbose_name_plural = _("impact records")
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "kind"], name="impact_once_per_reservation_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} #{self.reservation_id}"
+
+    def save(self, *args, **kwargs):
+        # The ledger is append-only: a past record must never be rewritten.
+        if not self._state.adding:
+            raise ValueError("Impact records are written once and never changed.")
+        super().save(*args, **kwargs)
+
+
+#
+# Notifications
+#
+class Notification(models.Model):
+    """Something a user should know about, shown in the app until read (and e-mailed)."""
+
+    class Kind(models.TextChoices):
+        CLAIM_CREATED = "claim_created", _("New claim on my item")
+        CLAIM_APPROVED = "claim_approved", _("My claim was approved")
+        CLAIM_DECLINED = "claim_declined", _("My claim was declined")
+        PICKUP_ASSIGNED = "pickup_assigned", _("Pickup assigned to me")
+        NEED_MATCHED = "need_matched", _("A new item matches my need")
+
+    class ObjectType(models.TextChoices):
+        ITEM = "item", _("Item")
+        RESERVATION = "reservation", _("Reservation")
+        PICKUP = "pickup", _("Pickup")
+        NEED = "need", _("Need")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    message = models.TextField(_("message"))
+    object_type = models.CharField(_("object type"), max_length=12, choices=ObjectType.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,73 @@
+"""Reads of the exchange: the one place that decides who sees which rows."""
+
+from django.db.models import Q, QuerySet
+
+from inventory.models import Item, Membership
+from inventory.permissions import is_department_member, organisations_of
+
+from .models import ImpactRecord, Need, Pickup, Reservation, Tour
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def visible_reservations(user) -> QuerySet[Reservation]:
+    """Claims of the user's organisations, claims on their items, or all for the département."""
+    if not _signed_in(user):
+        return Reservation.objects.none()
+    if is_department_member(user):
+        return Reservation.objects.all()
+    own = organisations_of(user)
+    return Reservation.objects.filter(Q(requester__in=own) | Q(item__owner__in=own))
+
+
+def visible_pickups(user) -> QuerySet[Pickup]:
+    """Pickups of the user's association, at the user's site, or all for the département."""
+    if not _signed_in(user):
+        return Pickup.objects.none()
+    if is_department_member(user):
+        return Pickup.objects.all()
+    own = organisations_of(user)
+    return Pickup.objects.filter(Q(organisation__in=own) | Q(giver__in=own) | Q(volunteers=user)).distinct()
+
+
+def visible_tours(user) -> QuerySet[Tour]:
+    if not _signed_in(user):
+        return Tour.objects.none()
+    if is_department_member(user):
+        return Tour.objects.all()
+    return Tour.objects.filter(organisation__in=organisations_of(user))
+
+
+def visible_needs(user) -> QuerySet[Need]:
+    """Needs are public to everyone signed in: givers look for whom to give to."""
+    if not _signed_in(user):
+        return Need.objects.none()
+    return Need.objects.all()
+
+
+def need_matches(need: Need) -> QuerySet[Item]:
+    """Available items in the need's category or its sub-categories, from other organisations."""
+    return Item.objects.filter(
+        status=Item.Status.AVAILABLE, category__in=need.category.descendant_ids(),
+    ).exclude(owner_id=need.organisation_id)
+
+
+def can_see_handover_code(user, reservation: Reservation) -> bool:
+    """Only the giver's staff: the volunteer must get the code on site, from them."""
+    if not _signed_in(user):
+        return False
+    return Membership.objects.filter(
+        user=user, organisation_id=reservation.item.owner_id, role=Membership.Role.STAFF,
+    ).exists()
+
+
+def visible_impact_records(user) -> QuerySet[ImpactRecord]:
+    """All records for the département; otherwise those the user's organisations gave or received."""
+    if not _signed_in(user):
+        return ImpactRecord.objects.none()
+    if is_department_member(user):
+        return ImpactRecord.objects.all()
+    own = organisations_of(user)
+    return ImpactRecord.objects.filter(Q(giver__in=own) | Q(receiver__in=own))
