@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from inventory.errors import WorkflowError
 from inventory.history import attribute
@@ -80,11 +81,13 @@ def _invalid(reservation: Reservation, action: str) -> WorkflowError:
 
 
 def _action_label(action: str) -> str:
+    # A context of their own: "approved" is also the label of the approval date field.
     labels = {
-        states.APPROVE: _("approved"), states.DECLINE: _("declined"), states.CANCEL: _("cancelled"),
-        states.SCHEDULE: _("scheduled"), states.MISS: _("sent back to planning"),
-        states.COLLECT: _("collected"), states.DELIVER: _("delivered"), states.RETURN: _("returned"),
-        states.EXPIRE: _("expired"),
+        states.APPROVE: pgettext("transition", "approved"), states.DECLINE: pgettext("transition", "declined"),
+        states.CANCEL: pgettext("transition", "cancelled"), states.SCHEDULE: pgettext("transition", "scheduled"),
+        states.MISS: pgettext("transition", "sent back to planning"),
+        states.COLLECT: pgettext("transition", "collected"), states.DELIVER: pgettext("transition", "delivered"),
+        states.RETURN: pgettext("transition", "returned"), states.EXPIRE: pgettext("transition", "expired"),
     }
     return labels.get(action, action)
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from exchange import services
 from exchange.models import Reservation
@@ -70,3 +70,11 @@ def workflow(staff, coordinator, volunteer, association, offered):
             raise AssertionError(action)
 
     return Workflow()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read history reasons and messages in the source language (English);
+    the French catalogue is checked by tests/test_translations.py and the page tests."""
+    with translation.override("en"):
+        yield
