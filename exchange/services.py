@@ -131,6 +131,13 @@ def _save_item(item: Item, *, actor, reason: str) -> None:
         item.status = item.status_from_quantities()
     attribute(item, actor=actor, reason=reason)
     item.save()
+    # Catalogues drop an item once no unit is left, and show it again when units come back.
+    groups = [events.DEPARTMENT, events.org_group(item.owner_id)]
+    if item.status != Item.Status.DRAFT:
+        groups.append(events.CATALOGUE)
+    events.publish(
+        "item.updated", {"id": item.pk, "status": item.status, "quantity_available": item.quantity_available}, groups
+    )
 
 
 def _release(reservation: Reservation) -> None:

@@ -96,7 +96,7 @@ def test_delivery_records_impact_for_the_department(workflow, listen, django_cap
     department_feed()  # forget the earlier steps
     with django_capture_on_commit_callbacks(execute=True):
         workflow.step(reservation, "deliver")
-    assert [e["type"] for e in department_feed()] == ["reservation.status_changed", "impact.recorded"]
+    assert [e["type"] for e in department_feed()] == ["reservation.status_changed", "item.updated", "impact.recorded"]
 
 
 def test_publishing_and_withdrawing_reach_the_catalogue_and_matching_needs(
