@@ -367,6 +367,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         return ImageFont.load_default(size=size)
 
 
+@functools.lru_cache(maxsize=64)  # a second build in the same process (tests) draws nothing twice
 def demo_picture(*, title: str, category_key: str, caption: str = "", variant: int = 0) -> bytes:
     """A 1200 × 900 JPEG showing a silhouette of the category and the item's title."""
     background, ink = PALETTE.get(category_key, DEFAULT_PALETTE)
