@@ -25,11 +25,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections, models, router, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageDraw, ImageFont
 
 from . import services
@@ -39,8 +42,9 @@ from .models import Category, Commune, Item, Membership, Organisation, Photo, ph
 
 DEMO_PASSWORD = "rebond-demo"
 DEPARTMENT_NAME = "Département du Val-de-Marne"
-DEMO_REASON = "Demo data"
-BULK_REASON = "Bulk demo data"
+# History reasons are stored as written; marked so the history pages can translate them.
+DEMO_REASON = gettext_noop("Demo data")
+BULK_REASON = gettext_noop("Bulk demo data")
 
 Kind = Organisation.Kind
 Legal = Organisation.LegalStatus
@@ -417,6 +421,21 @@ def staff_username(key: str) -> str:
     return f"staff-{key}"
 
 
+def _facilities_without_login() -> list[OrgSpec]:
+    """Giving facilities whose staff has no named login above: each gets a ``staff-<key>``."""
+    named = {org_key for _u, _f, _l, org_key, role in LOGINS if role == Role.STAFF}
+    return [
+        spec for spec in ORGANISATIONS
+        if spec.kind in GIVER_KINDS and spec.key not in named and not spec.flags.get("is_reuse_partner")
+    ]
+
+
+def demo_usernames() -> list[str]:
+    return [login[0] for login in LOGINS] + [ADMIN_USERNAME] + [
+        staff_username(spec.key) for spec in _facilities_without_login()
+    ]
+
+
 def _offset(text: str) -> Decimal:
     """A stable offset of up to ±0.006° (about 500 m) so sites don't sit on the commune's centre."""
     return (Decimal(_seed(text) % 1201) - 600) / Decimal(100_000)
@@ -465,10 +484,17 @@ def build_demo() -> DemoData:
     """Create the demo Val-de-Marne, or return the one already there (nothing is duplicated).
 
     Raises:
-        ValidationError: the seed data (communes, categories) is missing or a demo row is invalid.
+        ValidationError: a demo username is already taken by someone else, or a demo row is invalid.
     """
     if demo_loaded():
         return existing_demo()
+    taken = sorted(get_user_model().objects.filter(username__in=demo_usernames()).values_list("username", flat=True))
+    if taken:
+        raise ValidationError(
+            _("This database already has users named %(names)s; load the demo into an empty database.")
+            % {"names": ", ".join(taken)},
+            code="demo_conflict",
+        )
     communes = {c.insee: c for c in Commune.objects.all()}
     organisations = {spec.key: _create_organisation(spec, communes[spec.insee]) for spec in ORGANISATIONS}
 
@@ -482,12 +508,11 @@ def build_demo() -> DemoData:
         ADMIN_USERNAME, "Admin", "Rebond", password_hash, is_staff=True, is_superuser=True,
     )
     staff_of = {org_key: users[username] for username, _f, _l, org_key, role in LOGINS if role == Role.STAFF}
-    for spec in ORGANISATIONS:
-        if spec.kind in GIVER_KINDS and spec.key not in staff_of and not spec.flags.get("is_reuse_partner"):
-            first, _sep, last = spec.contact.partition(" ")
-            user = _create_user(staff_username(spec.key), first, last, password_hash)
-            _join(user, organisations[spec.key], Role.STAFF)
-            staff_of[spec.key] = users[user.username] = user
+    for spec in _facilities_without_login():
+        first, _sep, last = spec.contact.partition(" ")
+        user = _create_user(staff_username(spec.key), first, last, password_hash)
+        _join(user, organisations[spec.key], Role.STAFF)
+        staff_of[spec.key] = users[user.username] = user
 
     categories = {c.key: c for c in Category.objects.all()}
     today = timezone.localdate()
@@ -517,10 +542,7 @@ def existing_demo() -> DemoData:
     """The demo objects already in the database (for ``--items`` and the exchange demo)."""
     names = {spec.name: spec.key for spec in ORGANISATIONS}
     organisations = {names[o.name]: o for o in Organisation.objects.filter(name__in=names)}
-    usernames = [login[0] for login in LOGINS] + [ADMIN_USERNAME] + [
-        staff_username(spec.key) for spec in ORGANISATIONS
-    ]
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=demo_usernames())}
     demo_titles = {spec[2] for spec in ITEMS}
     items = list(Item.objects.filter(owner__in=organisations.values(), title__in=demo_titles).order_by("pk"))
     return DemoData(organisations=organisations, users=users, items=items, created=False)

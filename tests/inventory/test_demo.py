@@ -6,7 +6,7 @@ import re
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from inventory import demo
 from inventory.models import Item, Membership, Organisation, Photo, validate_siret
@@ -153,3 +153,12 @@ def test_siret_generator_and_uai_are_valid():
     for text in ("a", "EHPAD Les Tilleuls", "Collège Simone Veil", "x" * 50):
         validate_siret(demo.luhn_siret(text))
     assert demo.uai(512) == "0940512" + "ABCDEFGHJKLMNPRSTUVWXYZ"[940512 % 23]
+
+
+def test_a_database_whose_usernames_clash_is_refused_without_writing_anything():
+    User.objects.create_user(username="manager", password="x")
+
+    with pytest.raises(CommandError, match="manager"):
+        load_demo()
+
+    assert Organisation.objects.count() == 0 and Item.objects.count() == 0

@@ -1,5 +1,6 @@
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, items: int, **options):
         if items < 0:
             raise CommandError(_("--items must be zero or more."))
-        data = demo.build_demo()
+        try:
+            data = demo.build_demo()
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         if data.created:
             # The exchange workflow's demo (reservations, pickups, impact) plugs in here:
             # exchange.demo.build_demo_workflow(items=data.items, users=data.users)
@@ -28,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(_("The demo is already loaded; nothing was duplicated."))
         if items:
             started = time.perf_counter()
-            added = demo.add_bulk_items(count=items)
+            added = demo.add_bulk_items(count=items)  # the demo exists by now, so this cannot clash
             elapsed = time.perf_counter() - started
             self.stdout.write(self.style.SUCCESS(
                 _("Added %(n)s bulk items in %(s).1f s (%(rate)s items/s).")
