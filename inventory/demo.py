@@ -15,6 +15,7 @@ returns: ``exchange.demo.build_demo_workflow(items=demo.items, users=demo.users)
 
 import functools
 import io
+import operator
 import random
 import textwrap
 import unicodedata
@@ -29,7 +30,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections, models, router, transaction
-from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -649,37 +649,43 @@ def _insert_history(objs: list) -> None:
 
     The user, reason and date come from ``attribute()`` and ``_history_date`` on each object.
     """
-    history_model = objs[0].history.model
+    model = type(objs[0])
+    history_model = model.history.model
     connection = connections[router.db_for_write(history_model)]
+    ops = connection.ops
+    now = timezone.now()
     fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
-    # Only dates and decimals need the backend's adaptation (SQLite stores them as text).
-    adapt = {
-        f.attname: (lambda value, f=f: f.get_db_prep_save(value, connection))
-        for f in fields if isinstance(f, (models.DateField, models.DecimalField))
-    }
-
-    def value(obj, f):
+    getters = []
+    for f in fields:
         if f.name == "history_date":
-            raw = getattr(obj, "_history_date", None) or timezone.now()
+            get = lambda obj: getattr(obj, "_history_date", None) or now  # noqa: E731
         elif f.name == "history_user":
-            raw = getattr(getattr(obj, "_history_user", None), "pk", None)
+            get = lambda obj: getattr(getattr(obj, "_history_user", None), "pk", None)  # noqa: E731
         elif f.name == "history_change_reason":
-            raw = getattr(obj, "_change_reason", None)
+            get = lambda obj: getattr(obj, "_change_reason", None)  # noqa: E731
         elif f.name == "history_type":
-            raw = "+"
+            get = lambda obj: "+"  # noqa: E731
+        elif isinstance(model._meta.get_field(f.name), models.FileField):
+            get = lambda obj, name=f.attname: getattr(obj, name).name  # noqa: E731
         else:
-            raw = getattr(obj, f.attname)
-            if isinstance(raw, FieldFile):
-                raw = raw.name
-        return adapt[f.attname](raw) if f.attname in adapt and raw is not None else raw
+            get = operator.attrgetter(f.attname)
+        # Dates and decimals need the backend's adaptation (SQLite stores them as text).
+        if isinstance(f, models.DateTimeField):
+            getters.append(lambda obj, get=get: ops.adapt_datetimefield_value(get(obj)))
+        elif isinstance(f, models.DateField):
+            getters.append(lambda obj, get=get: ops.adapt_datefield_value(get(obj)))
+        elif isinstance(f, models.DecimalField):
+            getters.append(lambda obj, get=get, f=f: ops.adapt_decimalfield_value(get(obj), f.max_digits,
+                                                                                  f.decimal_places))
+        else:
+            getters.append(get)
 
-    rows = [tuple(value(obj, f) for f in fields) for obj in objs]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = [tuple([get(obj) for get in getters]) for obj in objs]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {connection.ops.quote_name(history_model._meta.db_table)} ({columns}) "
-            f"VALUES ({placeholders})",
+            f"INSERT INTO {ops.quote_name(history_model._meta.db_table)} ({columns}) VALUES ({placeholders})",
             rows,
         )
 
