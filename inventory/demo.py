@@ -421,7 +421,7 @@ def staff_username(key: str) -> str:
     return f"staff-{key}"
 
 
-def _facilities_without_login() -> list[OrgSpec]:
+def facilities_without_login() -> list[OrgSpec]:
     """Giving facilities whose staff has no named login above: each gets a ``staff-<key>``."""
     named = {org_key for _u, _f, _l, org_key, role in LOGINS if role == Role.STAFF}
     return [
@@ -432,7 +432,7 @@ def _facilities_without_login() -> list[OrgSpec]:
 
 def demo_usernames() -> list[str]:
     return [login[0] for login in LOGINS] + [ADMIN_USERNAME] + [
-        staff_username(spec.key) for spec in _facilities_without_login()
+        staff_username(spec.key) for spec in facilities_without_login()
     ]
 
 
@@ -508,7 +508,7 @@ def build_demo() -> DemoData:
         ADMIN_USERNAME, "Admin", "Rebond", password_hash, is_staff=True, is_superuser=True,
     )
     staff_of = {org_key: users[username] for username, _f, _l, org_key, role in LOGINS if role == Role.STAFF}
-    for spec in _facilities_without_login():
+    for spec in facilities_without_login():
         first, _sep, last = spec.contact.partition(" ")
         user = _create_user(staff_username(spec.key), first, last, password_hash)
         _join(user, organisations[spec.key], Role.STAFF)

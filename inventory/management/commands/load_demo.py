@@ -56,4 +56,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<14} {first} {last} – {Membership.Role(role).label}, {organisation}")
         self.stdout.write(f"  {demo.ADMIN_USERNAME:<14} " + _("Django superuser (/admin/)"))
         self.stdout.write("  " + _("Each other facility has a staff login “staff-<key>”, e.g. “%(example)s”.")
-                          % {"example": demo.staff_username(demo.ORGANISATIONS[3].key)})
+                          % {"example": demo.staff_username(demo.facilities_without_login()[0].key)})
