@@ -80,7 +80,8 @@ def test_load_demo_builds_the_organisations_users_and_items_once():
     assert counts() == before
 
 
-def test_every_demo_login_authenticates_with_the_demo_password():
+def test_every_login_authenticates_and_every_available_item_has_a_photo_whose_files_exist():
+    # One build for both checks: the pipeline makes each build take a second or two.
     load_demo()
 
     for username, _first, _last, org_key, role in demo.LOGINS:
@@ -94,10 +95,6 @@ def test_every_demo_login_authenticates_with_the_demo_password():
     assert admin is not None and admin.is_superuser and admin.is_staff
     assert Membership.objects.get(user__username="staff").organisation.name == "EHPAD Les Tilleuls"
     assert authenticate(username="staff", password="wrong") is None
-
-
-def test_every_available_item_has_a_photo_whose_files_exist():
-    load_demo()
 
     available = Item.objects.filter(status=Item.Status.AVAILABLE).prefetch_related("photos")
     assert available.count() == 35
