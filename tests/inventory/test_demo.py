@@ -105,7 +105,8 @@ def test_every_login_authenticates_and_every_available_item_has_a_photo_whose_fi
         assert default_storage.exists(photos[0].image.name)
         assert default_storage.exists(photos[0].thumbnail.name)
         assert (photos[0].width, photos[0].height) == (1200, 900)
-        images.add(default_storage.open(photos[0].image.name).read())
+        with default_storage.open(photos[0].image.name) as stored:
+            images.add(stored.read())
     assert len(images) == 35  # each item has its own picture
 
 
