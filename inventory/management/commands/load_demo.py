@@ -2,10 +2,16 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test import override_settings
 from django.utils.translation import gettext as _
 
+from exchange.demo import build_demo_workflow
 from inventory import demo
 from inventory.models import Item, Membership, Organisation
+
+# The demo's notifications are real rows; their e-mails would only flood the console.
+QUIET_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -18,12 +24,18 @@ class Command(BaseCommand):
         if items < 0:
             raise CommandError(_("--items must be zero or more."))
         try:
-            data = demo.build_demo()
+            with override_settings(EMAIL_BACKEND=QUIET_MAIL), transaction.atomic():
+                data = demo.build_demo()
+                if data.created:
+                    # Claims at every step of the pipeline, made through the exchange services.
+                    claimable = [
+                        item for item in data.items
+                        if item.status == Item.Status.AVAILABLE and not item.category.is_medical
+                    ]
+                    build_demo_workflow(items=claimable, users=data.users)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if data.created:
-            # The exchange workflow's demo (reservations, pickups, impact) plugs in here:
-            # exchange.demo.build_demo_workflow(items=data.items, users=data.users)
             self.stdout.write(self.style.SUCCESS(
                 _("Demo loaded: %(orgs)s organisations, %(users)s users, %(items)s items.")
                 % {"orgs": len(data.organisations), "users": len(data.users), "items": len(data.items)}
