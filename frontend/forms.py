@@ -96,7 +96,7 @@ class ClaimForm(OrganisationChoiceMixin, forms.Form):
 
     def __init__(self, *args, item, organisations, needs, mode_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quantity"].max_value = item.quantity_available
+        # A hint for the browser only: the service decides, under the item's lock.
         self.fields["quantity"].widget.attrs["max"] = item.quantity_available
         self.fields["mode"].choices = mode_choices
         self.fields["mode"].initial = mode_choices[0][0]

@@ -6,11 +6,12 @@ from django.utils import timezone
 
 from inventory import services
 from inventory.models import Item
-from tests.factories import ItemFactory, upload
+from tests.factories import ItemFactory, member, upload
 
 
-def offer(owner, actor, **fields) -> Item:
+def offer(owner, actor=None, **fields) -> Item:
     """An item in the catalogue with one real photo (through the photo pipeline)."""
+    actor = actor or member(owner)
     item = ItemFactory(owner=owner, status=Item.Status.AVAILABLE, published_at=timezone.now(), **fields)
     services.photo_add(actor=actor, item=item, upload=upload())
     return item

@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from inventory import services
 from inventory.models import Category, Item, Photo
@@ -32,7 +34,8 @@ def test_my_items_has_an_empty_state(staff_client):
 def test_volunteers_cannot_open_staff_pages(volunteer_client, name):
     response = volunteer_client.get(reverse(name))
     assert response.status_code == 403
-    assert "Accès refusé" in response.content.decode() or "refus" in response.content.decode().lower()
+    with translation.override("fr"):
+        assert gettext("Access refused") in response.content.decode()  # our friendly page
 
 
 def test_other_organisations_drafts_are_404_everywhere(giver, db):
@@ -87,7 +90,8 @@ def test_create_with_photos_saves_a_draft_through_the_service(staff_client, give
 
 def test_the_create_form_takes_photos_from_the_camera(staff_client):
     body = staff_client.get(reverse("item_create")).content.decode()
-    assert 'type="file"' in body and 'capture="environment"' in body and 'accept="image/*"' in body and "multiple" in body
+    assert 'type="file"' in body and 'capture="environment"' in body
+    assert 'accept="image/*"' in body and "multiple" in body
 
 
 def test_a_refused_photo_is_reported_and_the_draft_kept(staff_client):
