@@ -6,6 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models import Item, Organisation
 
 
+FIELD_TEMPLATE = "frontend/includes/field.html"
+
+
+def use_field_template(form):
+    """Render each field's group wrapped in ``<div class="field">`` (spacing, grid layout)."""
+    for field in form.fields.values():
+        field.template_name = FIELD_TEMPLATE
+    return form
+
+
+class FieldTemplateMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_field_template(self)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -29,7 +45,7 @@ class MultiplePhotoField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class OrganisationChoiceMixin:
+class OrganisationChoiceMixin(FieldTemplateMixin):
     """Adds an ``organisation`` choice when the user acts for several organisations."""
 
     def set_organisations(self, organisations, label):
@@ -38,6 +54,7 @@ class OrganisationChoiceMixin:
             self.fields["organisation"] = forms.ModelChoiceField(
                 label=label, queryset=Organisation.objects.filter(pk__in=[o.pk for o in self.organisations]),
             )
+            self.fields["organisation"].template_name = FIELD_TEMPLATE
             self.order_fields(["organisation"])
 
     def chosen_organisation(self):
@@ -73,11 +90,11 @@ class ItemForm(OrganisationChoiceMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class PhotoUploadForm(forms.Form):
+class PhotoUploadForm(FieldTemplateMixin, forms.Form):
     photo = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(FieldTemplateMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -104,7 +121,7 @@ class ClaimForm(OrganisationChoiceMixin, forms.Form):
         self.set_organisations(organisations, _("Claim for"))
 
 
-class HandoverCodeForm(forms.Form):
+class HandoverCodeForm(FieldTemplateMixin, forms.Form):
     handover_code = forms.RegexField(
         label=_("Handover code"), regex=r"^\d{6}$", max_length=6,
         error_messages={"invalid": _("The code has 6 digits.")},
@@ -128,7 +145,7 @@ class NeedForm(OrganisationChoiceMixin, forms.Form):
         self.set_organisations(organisations, _("Needed by organisation"))
 
 
-class PickupForm(forms.Form):
+class PickupForm(FieldTemplateMixin, forms.Form):
     """Groups approved reservations of one giver into a pickup on the planner's day."""
 
     reservations = forms.ModelMultipleChoiceField(
@@ -153,7 +170,7 @@ class PickupForm(forms.Form):
         return data
 
 
-class VolunteersForm(forms.Form):
+class VolunteersForm(FieldTemplateMixin, forms.Form):
     volunteers = forms.ModelMultipleChoiceField(
         label=_("Volunteers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
     )
@@ -164,7 +181,7 @@ class VolunteersForm(forms.Form):
         self.fields["volunteers"].label_from_instance = display_name
 
 
-class TourForm(forms.Form):
+class TourForm(FieldTemplateMixin, forms.Form):
     capacity_kg = forms.DecimalField(label=_("Capacity (kg)"), min_value=0, max_digits=8, decimal_places=1, initial=800)
     capacity_m3 = forms.DecimalField(label=_("Capacity (m³)"), min_value=0, max_digits=6, decimal_places=2, initial=10)
     pickups = forms.ModelMultipleChoiceField(label=_("Pickups"), queryset=None, widget=forms.CheckboxSelectMultiple)

@@ -9,6 +9,7 @@ from inventory import permissions
 from inventory.models import Photo
 
 from ..filters import CatalogueFilter
+from ..forms import use_field_template
 
 PAGE_SIZE = 12
 
@@ -23,6 +24,7 @@ def _with_photos(queryset):
 def catalogue(request):
     items = permissions.visible_items(request.user).visible_in_catalogue()
     filterset = CatalogueFilter(request.GET or None, queryset=items)
+    use_field_template(filterset.form)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else items
     page = Paginator(_with_photos(results), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "filtered": filterset.is_bound}
