@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Organisation
 
-
 FIELD_TEMPLATE = "frontend/includes/field.html"
 
 

@@ -29,10 +29,12 @@ def people(db):
     return {"staff": staff, "volunteer": volunteer, "coordinator": coordinator}
 
 
-def sign_in(browser, live_server, viewport, username):
+def sign_in(browser, live_server, viewport, username, shoot):
     context = browser.new_context(viewport=viewport, locale="fr-FR")
     page = context.new_page()
     page.goto(f"{live_server.url}/")
+    if username == "claire":
+        shoot(page, "sign-in")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
@@ -48,7 +50,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     photo.write_bytes(image_bytes(size=(1200, 900), color=(180, 140, 90)))
 
     # Staff offers an item with a photo taken on the phone, then publishes it.
-    staff = sign_in(browser, live_server, viewport, "claire")
+    staff = sign_in(browser, live_server, viewport, "claire", shoot)
     shoot(staff, "staff-home")
     staff.goto(f"{live_server.url}/items/new/")
     staff.fill("#id_title", "Lit médicalisé électrique")
@@ -72,7 +74,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     shoot(staff, "my-items")
 
     # A volunteer finds it by searching the catalogue and claims it.
-    volunteer = sign_in(browser, live_server, viewport, "karim")
+    volunteer = sign_in(browser, live_server, viewport, "karim", shoot)
     shoot(volunteer, "volunteer-home")
     volunteer.goto(f"{live_server.url}/catalogue/")
     volunteer.fill("input[type=search]", "lit électrique")
@@ -102,7 +104,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     shoot(staff, "claims-approved-code")
 
     # The coordinator plans today's pickup and assigns the volunteer.
-    coordinator = sign_in(browser, live_server, viewport, "sophie")
+    coordinator = sign_in(browser, live_server, viewport, "sophie", shoot)
     shoot(coordinator, "coordinator-home")
     coordinator.goto(f"{live_server.url}/planner/")
     group = coordinator.locator("form.planner-group")
@@ -140,8 +142,19 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     shoot(staff, "item-history")
     staff.goto(f"{live_server.url}/notifications/")
     shoot(staff, "notifications")
+    volunteer.goto(f"{live_server.url}/needs/new/")
+    shoot(volunteer, "need-form")
+    volunteer.select_option("#id_category", str(Category.objects.get(key="office-chair").pk))
+    volunteer.fill("#id_quantity", "4")
+    volunteer.select_option("#id_beneficiary", "seniors")
+    volunteer.fill("#id_description", "Fauteuils pour la salle d'activités")
+    volunteer.click("form.card button[type=submit]")
+    volunteer.wait_for_url(re.compile(r".*/needs/\d+/$"))
+    shoot(volunteer, "need-detail")
     volunteer.goto(f"{live_server.url}/needs/")
     shoot(volunteer, "needs")
+    coordinator.goto(f"{live_server.url}/association/claims/")
+    shoot(coordinator, "association-claims")
 
 
 def test_the_accessibility_check_does_catch_violations(page):

@@ -184,3 +184,23 @@ def test_history_is_a_readable_timeline(staff_client, staff, offered):
 
 def test_volunteers_do_not_see_an_items_history(volunteer_client, offered):
     assert volunteer_client.get(reverse("item_history", args=[offered.pk])).status_code == 403
+
+
+def test_home_depends_on_the_role(staff_client, volunteer_client, coordinator_client, viewer):
+    from .conftest import signed_in
+
+    staff_home = staff_client.get(reverse("home")).content.decode()
+    assert reverse("item_create") in staff_home and reverse("claims") in staff_home
+    volunteer_home = volunteer_client.get(reverse("home")).content.decode()
+    assert reverse("my_pickups") in volunteer_home and reverse("item_create") not in volunteer_home
+    assert reverse("planner") not in volunteer_home
+    assert reverse("planner") in coordinator_client.get(reverse("home")).content.decode()
+    viewer_home = signed_in(viewer).get(reverse("home")).content.decode()
+    assert 'id="home-dashboard"' in viewer_home and reverse("my_items") not in viewer_home
+
+
+def test_the_500_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")
+    assert '<html lang="fr">' in body and 'href="/"' in body
