@@ -38,4 +38,5 @@ urlpatterns = [
     path("needs/<int:pk>/close/", exchange.need_close, name="need_close"),
     path("notifications/", exchange.notifications, name="notifications"),
     path("notifications/read/", exchange.notifications_read, name="notifications_read"),
+    path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
 ]

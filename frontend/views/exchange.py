@@ -481,6 +481,13 @@ def notifications(request):
 
 
 @login_required
+def notifications_bell(request):
+    """The bell alone: refreshed by htmx when a live event arrives."""
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "frontend/includes/nav.html#bell", {"unread_count": unread})
+
+
+@login_required
 @require_POST
 def notifications_read(request):
     ids = request.POST.getlist("id") or None

@@ -239,3 +239,10 @@ def test_notifications_bell_list_and_mark_read(staff_client, staff, claim):
 def test_pages_need_sign_in(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_bell_fragment_reloads_on_live_events(staff_client, claim):
+    home = staff_client.get(reverse("home")).content.decode()
+    assert 'hx-trigger="rebond:event from:body"' in home and 'data-events-url="/ws/events/"' in home
+    bell = staff_client.get(reverse("notifications_bell"), HTTP_HX_REQUEST="true").content.decode()
+    assert bell.lstrip().startswith('<a href="/notifications/" class="bell"') and 'class="badge"' in bell
