@@ -133,7 +133,12 @@ def _tabs(request, reservations):
         current = "active"
     tabs = [(key, labels[key], sum(counts.get(s, 0) for s in statuses)) for key, statuses in STATUS_TABS]
     statuses = dict(STATUS_TABS)[current]
-    return tabs, current, reservations.filter(status__in=statuses)
+    shown = list(reservations.filter(status__in=statuses))
+    for reservation in shown:
+        # The one rule for the code: the giver's staff see it, the volunteer gets it on site.
+        reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
+            request.user, reservation)
+    return tabs, current, shown
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -50,6 +50,9 @@ def my_items(request):
     organisations = _staff_organisations(request.user)
     items = Item.objects.filter(owner__in=organisations)
     counts = dict(items.values_list("status").annotate(n=Count("pk")).order_by())
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        items = items.filter(Q(title__icontains=query) | Q(inventory_number__icontains=query))
     status = request.GET.get("status", "")
     if status in Item.Status.values:
         items = items.filter(status=status)
@@ -62,7 +65,7 @@ def my_items(request):
         (value, label, counts.get(value, 0)) for value, label in Item.Status.choices
     ]
     return render(request, "frontend/items/my_items.html", {
-        "items": items, "status": status, "chips": chips,
+        "items": items, "status": status, "chips": chips, "query": query,
     })
 
 

@@ -204,3 +204,12 @@ def test_the_500_page_renders_without_a_request():
 
     body = render_to_string("500.html")
     assert '<html lang="fr">' in body and 'href="/"' in body
+
+
+def test_my_items_search_keeps_the_status_filter(staff_client, giver):
+    ItemFactory(owner=giver, title="Armoire en chêne", inventory_number="INV-42")
+    ItemFactory(owner=giver, title="Armoire métallique", status=Item.Status.AVAILABLE)
+    body = staff_client.get(reverse("my_items"), {"q": "armoire", "status": "draft"}).content.decode()
+    assert "Armoire en chêne" in body and "Armoire métallique" not in body
+    assert "Armoire en chêne" in staff_client.get(reverse("my_items"), {"q": "inv-42"}).content.decode()
+    assert 'href="?q=armoire&amp;status=available"' in body  # the chips keep the search
