@@ -1,6 +1,7 @@
 """Forms of the pages. They only shape and check input; the services decide and write."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Organisation
@@ -13,6 +14,16 @@ def use_field_template(form):
     for field in form.fields.values():
         field.template_name = FIELD_TEMPLATE
     return form
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields when the form has them,
+    above the form otherwise (a service may name fields the form does not show)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class FieldTemplateMixin:

@@ -27,7 +27,16 @@ from inventory import permissions
 from inventory.errors import WorkflowError
 from inventory.models import Category, Item, Membership
 
-from ..forms import ClaimForm, HandoverCodeForm, NeedForm, PickupForm, ReasonForm, TourForm, VolunteersForm
+from ..forms import (
+    ClaimForm,
+    HandoverCodeForm,
+    NeedForm,
+    PickupForm,
+    ReasonForm,
+    TourForm,
+    VolunteersForm,
+    add_service_error,
+)
 from .core import run_service
 
 Role = Membership.Role
@@ -99,7 +108,7 @@ def claim_create(request, pk):
         except WorkflowError as error:
             form.add_error(None, error.message)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your claim on “%(title)s” was sent to %(giver)s.")
                              % {"title": item.title, "giver": item.owner})
@@ -319,6 +328,9 @@ def pickup_create(request):
     association, _organisations = _coordinated(request)
     day = _day(request)
     giver = request.POST.get("giver", "")
+    if not giver.isdigit():
+        messages.error(request, _("Choose the reservations to collect."))
+        return redirect(_planner_url(association, day))
     members = _association_members(association)
     approved = _reservations(request.user).filter(requester=association, status=Status.APPROVED, item__owner=giver)
     form = PickupForm(request.POST, prefix=f"giver{giver}", reservations=approved, volunteers=members)
@@ -432,7 +444,7 @@ def need_create(request):
                 deadline=data["deadline"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Need published: matching new items will be announced to you."))
             return redirect("need_detail", pk=need.pk)

@@ -17,7 +17,7 @@ from inventory import permissions, services
 from inventory.errors import WorkflowError
 from inventory.models import Item, Membership, Photo
 
-from ..forms import ItemForm, PhotoUploadForm
+from ..forms import ItemForm, PhotoUploadForm, add_service_error
 from .core import run_service
 
 Role = Membership.Role
@@ -95,7 +95,7 @@ def item_create(request):
         try:
             item = services.item_create(actor=request.user, owner=form.chosen_organisation(), **form.item_fields())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             added = _add_photos(request, item, form.cleaned_data["photos"])
             messages.success(
@@ -116,7 +116,7 @@ def item_edit(request, pk):
         except WorkflowError as error:
             messages.error(request, error.message)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             _add_photos(request, item, form.cleaned_data["photos"])
             messages.success(request, _("Changes to “%(title)s” saved.") % {"title": item.title})

@@ -246,3 +246,17 @@ def test_the_bell_fragment_reloads_on_live_events(staff_client, claim):
     assert 'hx-trigger="rebond:event from:body"' in home and 'data-events-url="/ws/events/"' in home
     bell = staff_client.get(reverse("notifications_bell"), HTTP_HX_REQUEST="true").content.decode()
     assert bell.lstrip().startswith('<a href="/notifications/" class="bell"') and 'class="badge"' in bell
+
+
+@pytest.mark.parametrize("forged", ["", "abc", "999999"])
+def test_a_forged_pickup_form_is_refused_without_error(coordinator_client, approved, forged):
+    response = coordinator_client.post(reverse("pickup_create"), {"giver": forged}, follow=True)
+    assert response.status_code == 200 and not Pickup.objects.exists()
+    assert 'class="message error"' in response.content.decode()
+
+
+def test_a_return_date_in_the_past_shows_on_its_field(volunteer_client, offered):
+    response = _claim(volunteer_client, offered, mode="loan", return_by="2001-01-01")
+    assert response.status_code == 400 and not Reservation.objects.exists()
+    with override("fr"):
+        assert gettext("The return date is in the past.") in response.content.decode()
