@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from inventory import permissions, services
 from inventory.errors import WorkflowError
@@ -72,6 +74,12 @@ def my_items(request):
 #
 # Create and edit
 #
+def _go(request, url: str):
+    # The form's upload script sends it with HX-Request and follows HX-Redirect itself, so
+    # the confirmation message is shown on the next page instead of in a discarded response.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 def _add_photos(request, item, uploads) -> int:
     added = 0
     for upload in uploads:
@@ -101,7 +109,7 @@ def item_create(request):
             messages.success(
                 request, _("Draft “%(title)s” saved with %(n)s photo(s).") % {"title": item.title, "n": added}
             )
-            return redirect("item_edit", pk=item.pk)
+            return _go(request, reverse("item_edit", args=[item.pk]))
     return render(request, "frontend/items/form.html", {"form": form, "item": None})
 
 
@@ -120,7 +128,7 @@ def item_edit(request, pk):
         else:
             _add_photos(request, item, form.cleaned_data["photos"])
             messages.success(request, _("Changes to “%(title)s” saved.") % {"title": item.title})
-            return redirect("item_edit", pk=item.pk)
+            return _go(request, reverse("item_edit", args=[item.pk]))
     return render(request, "frontend/items/form.html", {
         "form": form, "item": item, "photos": _photos(item), "upload_form": PhotoUploadForm(),
     })

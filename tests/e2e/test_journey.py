@@ -64,6 +64,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     staff.click("form.item-form button[type=submit]")
     staff.wait_for_url(re.compile(r".*/items/\d+/edit/$"))
     assert staff.locator("#photo-list img").count() == 1
+    assert staff.locator(".message.success").count() == 1  # uploaded with progress, still confirmed
     shoot(staff, "item-draft")
     staff.click("form[action$='/publish/'] button")
     staff.wait_for_url(re.compile(r".*/items/\d+/$"))

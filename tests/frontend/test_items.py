@@ -213,3 +213,9 @@ def test_my_items_search_keeps_the_status_filter(staff_client, giver):
     assert "Armoire en chêne" in body and "Armoire métallique" not in body
     assert "Armoire en chêne" in staff_client.get(reverse("my_items"), {"q": "inv-42"}).content.decode()
     assert 'href="?q=armoire&amp;status=available"' in body  # the chips keep the search
+
+
+def test_the_upload_script_is_told_where_to_go(staff_client):
+    response = staff_client.post(reverse("item_create"), _form_data(), HTTP_HX_REQUEST="true")
+    item = Item.objects.get()
+    assert response["HX-Redirect"] == reverse("item_edit", args=[item.pk])

@@ -42,7 +42,8 @@
   });
 
   /* The item form shows the progress of its upload (photos from a phone can be large),
-     then follows the server's redirect or shows its answer (the form with its errors). */
+     then goes where the server says (HX-Redirect) or shows its answer (the form with its
+     errors). */
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-upload-progress") || event.defaultPrevented) { return; }
@@ -56,6 +57,7 @@
     Array.prototype.forEach.call(buttons, function (button) { button.disabled = true; });
     var request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);
+    request.setRequestHeader("HX-Request", "true");
     if (progress) {
       progress.hidden = false;
       request.upload.addEventListener("progress", function (e) {
@@ -63,8 +65,9 @@
       });
     }
     request.addEventListener("load", function () {
-      if (request.responseURL && request.responseURL !== window.location.href && request.status < 400) {
-        window.location.assign(request.responseURL);
+      var next = request.getResponseHeader("HX-Redirect");
+      if (next) {
+        window.location.assign(next);
       } else {
         document.open();
         document.write(request.responseText);
