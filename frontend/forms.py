@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Organisation
@@ -198,7 +199,13 @@ class TourForm(FieldTemplateMixin, forms.Form):
 
     def __init__(self, *args, pickups, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pickups"].queryset = pickups
+        self.fields["pickups"].queryset = pickups.select_related("giver")
+        self.fields["pickups"].label_from_instance = pickup_label
+
+
+def pickup_label(pickup) -> str:
+    start, end = timezone.localtime(pickup.window_start), timezone.localtime(pickup.window_end)
+    return f"{pickup.giver} — {start:%H:%M}–{end:%H:%M}"
 
 
 def display_name(user) -> str:

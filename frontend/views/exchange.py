@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -404,7 +405,7 @@ def tour_optimise(request, pk):
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Stops reordered: %(km)s km in all.") % {"km": f"{plan.total_km:.1f}"})
+        messages.success(request, _("Stops reordered: %(km)s km in all.") % {"km": number_format(plan.total_km, 1)})
     return redirect(_planner_url(tour.organisation, tour.date))
 
 

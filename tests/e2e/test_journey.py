@@ -119,6 +119,12 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     assert reservation.status == Reservation.Status.SCHEDULED
     assert timezone.localtime(reservation.pickup.window_start).date() == timezone.localdate()
     shoot(coordinator, "planner-planned")
+    coordinator.click("form[action*='/planner/tours/'] button[type=submit]")
+    coordinator.wait_for_selector(".tour meter")
+    coordinator.click("form[action$='/optimise/'] button")
+    coordinator.wait_for_selector(".message.success")
+    assert coordinator.locator(".tour ol li").count() == 1
+    shoot(coordinator, "planner-tour-optimised")
 
     # The volunteer collects with the code on the doorstep, then delivers.
     volunteer.goto(f"{live_server.url}/pickups/")
