@@ -83,27 +83,3 @@ def image_bytes(fmt: str = "JPEG", size=(800, 600), color=(40, 120, 80), **save_
 
 def upload(name: str = "photo.jpg", data: bytes | None = None, content_type: str = "image/jpeg"):
     return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
-
-
-#
-# Exchange (added by the exchange helper; keep other apps' factories above this section)
-#
-from django.utils import timezone  # noqa: E402
-
-
-class AvailableItemFactory(ItemFactory):
-    """A published item, straight in the catalogue (publishing itself is tested in inventory)."""
-
-    status = Item.Status.AVAILABLE
-    published_at = factory.LazyFunction(timezone.now)
-
-
-class NeedFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "exchange.Need"
-
-    organisation = factory.SubFactory(AssociationFactory)
-    category = factory.LazyFunction(lambda: Category.objects.get(key="office-chair"))
-    quantity = 4
-    description = "Pour la salle d'activités"
-    beneficiary = "seniors"
