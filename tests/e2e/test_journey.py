@@ -66,10 +66,24 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     assert staff.locator("#photo-list img").count() == 1
     assert staff.locator(".message.success").count() == 1  # uploaded with progress, still confirmed
     shoot(staff, "item-draft")
+    # A second photo uploads at once (progress, then the list comes back from htmx)…
+    second = tmp_path / "detail.png"
+    second.write_bytes(image_bytes("PNG", size=(640, 480), color=(30, 60, 160)))
+    staff.set_input_files("#id_photo", str(second))
+    staff.wait_for_function("document.querySelectorAll('#photo-list img').length === 2")
+    first_src = staff.locator("#photo-list img").nth(0).get_attribute("src")
+    # …and is moved to the front, then the old first photo is removed.
+    staff.click("#photo-list li:nth-child(2) form:has(input[value=up]) button")
+    staff.wait_for_function(f"document.querySelector('#photo-list img').getAttribute('src') !== {first_src!r}")
+    staff.once("dialog", lambda dialog: dialog.accept())
+    staff.click("#photo-list li:nth-child(2) button.danger")
+    staff.wait_for_function("document.querySelectorAll('#photo-list img').length === 1")
+    shoot(staff, "item-photos-reordered")
     staff.click("form[action$='/publish/'] button")
     staff.wait_for_url(re.compile(r".*/items/\d+/$"))
     item = Item.objects.get()
     assert item.status == Item.Status.AVAILABLE
+    assert [photo.width for photo in item.photos.all()] == [640]  # the moved one stayed
     shoot(staff, "item-published")
     staff.goto(f"{live_server.url}/items/")
     shoot(staff, "my-items")
