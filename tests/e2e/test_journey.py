@@ -162,7 +162,11 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     assert staff.locator(".timeline li").count() >= 5
     shoot(staff, "item-history")
     staff.goto(f"{live_server.url}/notifications/")
+    assert staff.locator("#bell .badge").count() == 1
     shoot(staff, "notifications")
+    staff.click("form[action$='/notifications/read/'] button >> nth=0")
+    staff.wait_for_selector(".message.success")
+    assert staff.locator("#bell .badge").count() == 0 and staff.locator(".notification.unread").count() == 0
     volunteer.goto(f"{live_server.url}/needs/new/")
     shoot(volunteer, "need-form")
     volunteer.select_option("#id_category", str(Category.objects.get(key="office-chair").pk))
