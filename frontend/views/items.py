@@ -226,13 +226,15 @@ def item_delete(request, pk):
 #
 @login_required
 def item_history(request, pk):
-    """The item's life as one timeline: its own changes and those of its claims."""
+    """The item's life as one timeline: its own changes (to whoever sees the item, as in the
+    API) and those of the claims on it that the user may see."""
     from exchange.models import Reservation
+    from exchange.selectors import visible_reservations
 
     item = get_object_or_404(permissions.visible_items(request.user), pk=pk)
-    if not (permissions.can_manage_item(request.user, item) or permissions.is_department_member(request.user)):
-        raise PermissionDenied(_("Only the owning organisation and the département see an item's history."))
     item_rows = item.history.select_related("history_user").order_by("-history_date")
-    claim_rows = Reservation.history.filter(item_id=item.pk).select_related("history_user", "requester")
+    claim_rows = Reservation.history.filter(
+        item_id=item.pk, id__in=visible_reservations(request.user).filter(item=item).values("pk"),
+    ).select_related("history_user", "requester")
     events = sorted(chain(item_rows, claim_rows), key=lambda row: row.history_date, reverse=True)
     return render(request, "frontend/items/history.html", {"item": item, "events": events})

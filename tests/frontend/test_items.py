@@ -182,8 +182,17 @@ def test_history_is_a_readable_timeline(staff_client, staff, offered):
     assert "Objet modifié" in body and staff.get_full_name() in body  # why, and who
 
 
-def test_volunteers_do_not_see_an_items_history(volunteer_client, offered):
-    assert volunteer_client.get(reverse("item_history", args=[offered.pk])).status_code == 403
+def test_history_shows_only_the_claims_the_reader_may_see(volunteer, association, offered, db):
+    from exchange import services as exchange_services
+    from tests.factories import AssociationFactory
+
+    exchange_services.reservation_create(actor=volunteer, item=offered, requester=association, quantity=1)
+    other = AssociationFactory(name="Ressourcerie de l'Est")
+    outsider = member(other, "volunteer", username="outsider")
+    ours = signed_in(volunteer).get(reverse("item_history", args=[offered.pk])).content.decode()
+    theirs = signed_in(outsider).get(reverse("item_history", args=[offered.pk])).content.decode()
+    assert "chip-requested" in ours  # the claim's own row, with its status
+    assert "chip-requested" not in theirs and 'class="timeline"' in theirs
 
 
 def test_home_depends_on_the_role(staff_client, volunteer_client, coordinator_client, viewer):
