@@ -15,7 +15,7 @@ PAGES = {
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("role", list(PAGES))
-def test_main_pages_render_without_inline_scripts(request, client, language, role):
+def test_main_pages_render_without_inline_scripts(request, db, client, language, role):
     client.force_login(request.getfixturevalue(role))
     for name in PAGES[role]:
         response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
