@@ -28,10 +28,16 @@ demo: install
 serve: install
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: install test-unit
+test: install test-unit test-e2e
 
 test-unit:
 	$(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
+
+# Browser tests in their own pytest process (Playwright's event loop would break the async
+# tests), with Debian's chromium: Playwright's own browser download is never used.
+test-e2e: install
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -1,7 +1,42 @@
 from django.urls import path
 
-from . import views
+from .views import catalogue, core, exchange, items
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", core.home, name="home"),
+    # Staff: my organisation's items
+    path("items/", items.my_items, name="my_items"),
+    path("items/new/", items.item_create, name="item_create"),
+    path("items/<int:pk>/", catalogue.item_detail, name="item_detail"),
+    path("items/<int:pk>/edit/", items.item_edit, name="item_edit"),
+    path("items/<int:pk>/publish/", items.item_publish, name="item_publish"),
+    path("items/<int:pk>/withdraw/", items.item_withdraw, name="item_withdraw"),
+    path("items/<int:pk>/delete/", items.item_delete, name="item_delete"),
+    path("items/<int:pk>/history/", items.item_history, name="item_history"),
+    path("items/<int:pk>/photos/", items.photo_add, name="photo_add"),
+    path("items/<int:pk>/photos/<int:photo_pk>/move/", items.photo_move, name="photo_move"),
+    path("items/<int:pk>/photos/<int:photo_pk>/delete/", items.photo_delete, name="photo_delete"),
+    path("items/<int:pk>/claim/", exchange.claim_create, name="claim_create"),
+    # Catalogue and claims
+    path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("reservations/", exchange.my_reservations, name="my_reservations"),
+    path("reservations/<int:pk>/<slug:action>/", exchange.reservation_action, name="reservation_action"),
+    path("claims/", exchange.claims_on_my_items, name="claims"),
+    path("pickups/", exchange.my_pickups, name="my_pickups"),
+    # Coordinator
+    path("association/claims/", exchange.association_claims, name="association_claims"),
+    path("planner/", exchange.planner, name="planner"),
+    path("planner/pickups/", exchange.pickup_create, name="pickup_create"),
+    path("planner/tours/", exchange.tour_create, name="tour_create"),
+    path("pickups/<int:pk>/volunteers/", exchange.pickup_assign, name="pickup_assign"),
+    path("pickups/<int:pk>/<slug:outcome>/", exchange.pickup_outcome, name="pickup_outcome"),
+    path("tours/<int:pk>/optimise/", exchange.tour_optimise, name="tour_optimise"),
+    # Needs and notifications
+    path("needs/", exchange.needs, name="needs"),
+    path("needs/new/", exchange.need_create, name="need_create"),
+    path("needs/<int:pk>/", exchange.need_detail, name="need_detail"),
+    path("needs/<int:pk>/close/", exchange.need_close, name="need_close"),
+    path("notifications/", exchange.notifications, name="notifications"),
+    path("notifications/read/", exchange.notifications_read, name="notifications_read"),
+    path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
 ]

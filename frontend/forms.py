@@ -1,0 +1,212 @@
+"""Forms of the pages. They only shape and check input; the services decide and write."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Item, Organisation
+
+FIELD_TEMPLATE = "frontend/includes/field.html"
+
+
+def use_field_template(form):
+    """Render each field's group wrapped in ``<div class="field">`` (spacing, grid layout)."""
+    for field in form.fields.values():
+        field.template_name = FIELD_TEMPLATE
+    return form
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields when the form has them,
+    above the form otherwise (a service may name fields the form does not show)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class FieldTemplateMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_field_template(self)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several photos at once; each is checked by the photo pipeline when it is added."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True})
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(one, initial) for one in data if one]
+        return [single(data, initial)] if data else []
+
+
+class OrganisationChoiceMixin(FieldTemplateMixin):
+    """Adds an ``organisation`` choice when the user acts for several organisations."""
+
+    def set_organisations(self, organisations, label):
+        self.organisations = list(organisations)
+        if len(self.organisations) > 1:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=label, queryset=Organisation.objects.filter(pk__in=[o.pk for o in self.organisations]),
+            )
+            self.fields["organisation"].template_name = FIELD_TEMPLATE
+            self.order_fields(["organisation"])
+
+    def chosen_organisation(self):
+        if "organisation" in self.cleaned_data:
+            return self.cleaned_data["organisation"]
+        return self.organisations[0] if self.organisations else None
+
+
+class ItemForm(OrganisationChoiceMixin, forms.ModelForm):
+    """The short form staff fill in on a phone; every field maps to ``item_create/update``."""
+
+    photos = MultiplePhotoField(
+        label=_("Photos"), required=False,
+        help_text=_("Take them with the phone's camera or choose files (JPEG, PNG, WebP, HEIC)."),
+    )
+
+    class Meta:
+        model = Item
+        fields = [
+            "title", "category", "condition", "quantity", "description",
+            "floor", "has_lift", "opening_hours", "pickup_notes",
+            "width_cm", "depth_cm", "height_cm", "unit_weight_kg",
+            "available_from", "available_until", "inventory_number",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "pickup_notes": forms.Textarea(attrs={"rows": 2}),
+            "available_from": DateInput(),
+            "available_until": DateInput(),
+        }
+
+    def item_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PhotoUploadForm(FieldTemplateMixin, forms.Form):
+    photo = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+
+class ReasonForm(FieldTemplateMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ClaimForm(OrganisationChoiceMixin, forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    mode = forms.ChoiceField(label=_("Donation or loan"), choices=(), widget=forms.RadioSelect)
+    return_by = forms.DateField(
+        label=_("Return by (loans)"), required=False, widget=DateInput(),
+    )
+    purpose = forms.CharField(
+        label=_("What is it for?"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+    need = forms.ModelChoiceField(label=_("Need it fulfils"), queryset=None, required=False, empty_label=_("None"))
+
+    def __init__(self, *args, item, organisations, needs, mode_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A hint for the browser only: the service decides, under the item's lock.
+        self.fields["quantity"].widget.attrs["max"] = item.quantity_available
+        self.fields["mode"].choices = mode_choices
+        self.fields["mode"].initial = mode_choices[0][0]
+        self.fields["need"].queryset = needs
+        self.set_organisations(organisations, _("Claim for"))
+
+
+class HandoverCodeForm(FieldTemplateMixin, forms.Form):
+    handover_code = forms.RegexField(
+        label=_("Handover code"), regex=r"^\d{6}$", max_length=6,
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
+    )
+
+
+class NeedForm(OrganisationChoiceMixin, forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    beneficiary = forms.ChoiceField(label=_("Who will benefit"), choices=())
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+    )
+    deadline = forms.DateField(label=_("Needed by"), required=False, widget=DateInput())
+
+    def __init__(self, *args, organisations, categories, beneficiaries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        self.fields["beneficiary"].choices = beneficiaries
+        self.set_organisations(organisations, _("Needed by organisation"))
+
+
+class PickupForm(FieldTemplateMixin, forms.Form):
+    """Groups approved reservations of one giver into a pickup on the planner's day."""
+
+    reservations = forms.ModelMultipleChoiceField(
+        label=_("Reservations"), queryset=None, widget=forms.CheckboxSelectMultiple,
+    )
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    volunteers = forms.ModelMultipleChoiceField(
+        label=_("Volunteers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, reservations, volunteers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reservations"].queryset = reservations
+        self.fields["volunteers"].queryset = volunteers
+        self.fields["volunteers"].label_from_instance = display_name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", _("The end of the window must be after its start."))
+        return data
+
+
+class VolunteersForm(FieldTemplateMixin, forms.Form):
+    volunteers = forms.ModelMultipleChoiceField(
+        label=_("Volunteers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, volunteers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteers"].queryset = volunteers
+        self.fields["volunteers"].label_from_instance = display_name
+
+
+class TourForm(FieldTemplateMixin, forms.Form):
+    capacity_kg = forms.DecimalField(label=_("Capacity (kg)"), min_value=0, max_digits=8, decimal_places=1, initial=800)
+    capacity_m3 = forms.DecimalField(label=_("Capacity (m³)"), min_value=0, max_digits=6, decimal_places=2, initial=10)
+    pickups = forms.ModelMultipleChoiceField(label=_("Pickups"), queryset=None, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, pickups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickups"].queryset = pickups.select_related("giver")
+        self.fields["pickups"].label_from_instance = pickup_label
+
+
+def pickup_label(pickup) -> str:
+    start, end = timezone.localtime(pickup.window_start), timezone.localtime(pickup.window_end)
+    return f"{pickup.giver} — {start:%H:%M}–{end:%H:%M}"
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.username

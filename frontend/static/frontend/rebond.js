@@ -1,0 +1,158 @@
+/* Rebond pages: small progressive enhancements. Everything works without JavaScript;
+   no inline scripts or handlers, so a strict Content-Security-Policy can forbid them. */
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  /* Forms marked data-confirm ask before they are sent. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  /* Previews of the photos chosen (or just taken) before the form is sent. */
+  function showPreviews(input) {
+    var list = document.querySelector("[data-preview-for='" + input.id + "']");
+    if (!list) { return; }
+    list.textContent = "";
+    Array.prototype.forEach.call(input.files, function (file) {
+      var item = document.createElement("li");
+      var img = document.createElement("img");
+      img.alt = file.name;
+      img.src = URL.createObjectURL(file);
+      img.addEventListener("load", function () { URL.revokeObjectURL(img.src); });
+      item.appendChild(img);
+      list.appendChild(item);
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type === "file" && document.querySelector("[data-preview-for='" + input.id + "']")) {
+      showPreviews(input);
+    }
+  });
+
+  /* The item form shows the progress of its upload (photos from a phone can be large),
+     then goes where the server says (HX-Redirect) or shows its answer (the form with its
+     errors). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-upload-progress") || event.defaultPrevented) { return; }
+    var hasFiles = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
+    });
+    if (!hasFiles || !window.FormData) { return; }
+    event.preventDefault();
+    var progress = form.querySelector("[data-progress]");
+    var buttons = form.querySelectorAll("button[type=submit]");
+    Array.prototype.forEach.call(buttons, function (button) { button.disabled = true; });
+    var request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.setRequestHeader("HX-Request", "true");
+    if (progress) {
+      progress.hidden = false;
+      request.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { progress.value = Math.round(100 * e.loaded / e.total); }
+      });
+    }
+    request.addEventListener("load", function () {
+      var next = request.getResponseHeader("HX-Redirect");
+      if (next) {
+        window.location.assign(next);
+      } else {
+        document.open();
+        document.write(request.responseText);
+        document.close();
+      }
+    });
+    request.addEventListener("error", function () { form.submit(); });
+    request.send(new FormData(form));
+  });
+
+  /* On the edit page, each photo chosen is uploaded at once with its own progress bar;
+     the server answers with the new photo list (an htmx fragment). */
+  function uploadPhoto(form, file, list) {
+    var row = document.createElement("li");
+    var label = document.createElement("span");
+    label.textContent = file.name + " ";
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", file.name);
+    row.appendChild(label);
+    row.appendChild(bar);
+    list.appendChild(row);
+    return new Promise(function (resolve) {
+      var data = new FormData();
+      data.append("photo", file);
+      var request = new XMLHttpRequest();
+      request.open("POST", form.getAttribute("data-photo-upload"));
+      request.setRequestHeader("X-CSRFToken", csrfToken(form));
+      request.setRequestHeader("HX-Request", "true");
+      request.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
+      });
+      request.addEventListener("loadend", function () {
+        bar.value = 100;
+        if (request.status >= 200 && request.status < 300 && window.htmx) {
+          window.htmx.swap("#photo-list", request.responseText, { swapStyle: "outerHTML" });
+        }
+        list.removeChild(row);
+        resolve();
+      });
+      request.send(data);
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var form = input.form;
+    if (!form || !form.hasAttribute("data-photo-upload") || input.type !== "file") { return; }
+    var list = form.querySelector("[data-progress-list]");
+    var files = Array.prototype.slice.call(input.files);
+    files.reduce(function (previous, file) {
+      return previous.then(function () { return uploadPhoto(form, file, list); });
+    }, Promise.resolve()).then(function () { input.value = ""; });
+  });
+
+  /* Live updates: the server's events (Channels, /ws/events/) make the parts of the page
+     that listen for "rebond:event" (hx-trigger) reload themselves. Without the socket the
+     pages still work; they just do not refresh on their own. */
+  function listen(url, attempt) {
+    if (!window.WebSocket || attempt > 5) { return; }
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + url);
+    var opened = false;
+    socket.addEventListener("open", function () { opened = true; });
+    socket.addEventListener("message", function (message) {
+      var detail = {};
+      try { detail = JSON.parse(message.data); } catch (e) { detail = {}; }
+      if (window.htmx) { window.htmx.trigger(document.body, "rebond:event", detail); }
+    });
+    socket.addEventListener("close", function () {
+      var next = opened ? 1 : attempt + 1;
+      window.setTimeout(function () { listen(url, next); }, Math.min(30000, 1000 * Math.pow(2, next)));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var url = document.body.getAttribute("data-events-url");
+    if (url) { listen(url, 0); }
+  });
+
+  /* With JavaScript, photos upload on choice: the fallback button is not needed. */
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-photo-upload] [data-no-js]"), function (button) {
+      button.hidden = true;
+    });
+  });
+}());

@@ -1,0 +1,51 @@
+"""Template helpers of the pages: the navigation (per role, with the notification bell) and
+map links for an organisation's site."""
+
+from urllib.parse import quote
+
+from django import template
+
+from inventory.models import Membership
+
+from ..views.core import dashboard_url, roles_of
+
+register = template.Library()
+Role = Membership.Role
+
+
+@register.inclusion_tag("frontend/includes/nav.html", takes_context=True)
+def main_nav(context):
+    request = context["request"]
+    user = request.user
+    roles = roles_of(user)
+    from exchange.models import Notification
+
+    return {
+        "request": request,
+        "roles": roles,
+        "is_staff_member": Role.STAFF in roles,
+        "is_claimer": bool(roles & {Role.STAFF, Role.VOLUNTEER, Role.COORDINATOR}),
+        "is_field": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
+        "is_coordinator": Role.COORDINATOR in roles,
+        "dashboard_url": dashboard_url() if "department" in roles else None,
+        "unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+    }
+
+
+def _location(organisation):
+    latitude, longitude = organisation.location
+    return f"{latitude:.5f}", f"{longitude:.5f}"
+
+
+@register.filter
+def geo_uri(organisation) -> str:
+    """A ``geo:`` link: phones open it in their own map or navigation app."""
+    latitude, longitude = _location(organisation)
+    label = quote(f"{organisation.name}, {organisation.address}")
+    return f"geo:{latitude},{longitude}?q={latitude},{longitude}({label})"
+
+
+@register.filter
+def osm_url(organisation) -> str:
+    latitude, longitude = _location(organisation)
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"

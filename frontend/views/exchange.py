@@ -1,0 +1,518 @@
+"""Claims, reservations, pickups, the coordinator's planner, needs and notifications.
+
+The pages read through ``exchange.selectors`` and the permission predicates and write only
+through ``exchange.services``; a refusal (``WorkflowError``) becomes a message on the page.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from exchange import selectors, services
+from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour
+from exchange.tours import tour_plan
+from inventory import permissions
+from inventory.errors import WorkflowError
+from inventory.models import Category, Item, Membership
+
+from ..forms import (
+    ClaimForm,
+    HandoverCodeForm,
+    NeedForm,
+    PickupForm,
+    ReasonForm,
+    TourForm,
+    VolunteersForm,
+    add_service_error,
+)
+from .core import run_service
+
+Role = Membership.Role
+Status = Reservation.Status
+
+
+def _back(request, default: str) -> str:
+    """Where to go after an action: the page it came from (same site only) or ``default``."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _form_errors_to_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _reservations(user):
+    return selectors.visible_reservations(user).select_related(
+        "item__owner__commune", "item__category", "requester", "pickup", "need",
+    )
+
+
+#
+# Claiming (on the item's page)
+#
+def _claim_form(request, item, data=None):
+    organisations = permissions.claiming_organisations(request.user).exclude(pk=item.owner_id)
+    if item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED) or item.quantity_available < 1:
+        return None
+    if not organisations.exists():
+        return None
+    needs = Need.objects.filter(organisation__in=organisations, status=Need.Status.OPEN).select_related("category")
+    return ClaimForm(data, item=item, organisations=organisations, needs=needs,
+                     mode_choices=list(Reservation.Mode.choices))
+
+
+def claim_context(request, item) -> dict:
+    """What the item's page needs to offer a claim (and the user's claims on it)."""
+    return {
+        "claim_form": _claim_form(request, item),
+        "my_claims": _reservations(request.user).filter(
+            item=item, requester__in=permissions.claiming_organisations(request.user)
+        ),
+    }
+
+
+@login_required
+@require_POST
+def claim_create(request, pk):
+    item = get_object_or_404(permissions.visible_items(request.user).select_related("owner", "category"), pk=pk)
+    form = _claim_form(request, item, request.POST)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reservation_create(
+                actor=request.user, item=item, requester=form.chosen_organisation(), quantity=data["quantity"],
+                mode=data["mode"], return_by=data["return_by"], purpose=data["purpose"], need=data["need"],
+            )
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your claim on “%(title)s” was sent to %(giver)s.")
+                             % {"title": item.title, "giver": item.owner})
+            return redirect("my_reservations")
+    if form is None:
+        messages.error(request, _("This item cannot be claimed."))
+        return redirect("item_detail", pk=item.pk)
+    from .catalogue import _with_photos
+
+    item = _with_photos(Item.objects).get(pk=item.pk)
+    return render(request, "frontend/catalogue/detail.html", {
+        "item": item, "claim_form": form, "can_manage": False, "my_claims": [],
+    }, status=400)
+
+
+#
+# Reservations: mine (requester side) and those on my items (giver side)
+#
+STATUS_TABS = [
+    ("active", (Status.REQUESTED, Status.APPROVED, Status.SCHEDULED, Status.COLLECTED)),
+    ("done", (Status.DELIVERED, Status.RETURNED)),
+    ("closed", (Status.DECLINED, Status.CANCELLED, Status.EXPIRED)),
+]
+
+
+def _tabs(request, reservations):
+    labels = {"active": _("In progress"), "done": _("Delivered"), "closed": _("Closed")}
+    counts = dict(reservations.values_list("status").annotate(n=Count("pk")).order_by())
+    current = request.GET.get("tab", "active")
+    if current not in labels:
+        current = "active"
+    tabs = [(key, labels[key], sum(counts.get(s, 0) for s in statuses)) for key, statuses in STATUS_TABS]
+    statuses = dict(STATUS_TABS)[current]
+    shown = list(reservations.filter(status__in=statuses))
+    for reservation in shown:
+        # The one rule for the code: the giver's staff see it, the volunteer gets it on site.
+        reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
+            request.user, reservation)
+    return tabs, current, shown
+
+
+@login_required
+def my_reservations(request):
+    organisations = permissions.claiming_organisations(request.user)
+    reservations = _reservations(request.user).filter(requester__in=organisations)
+    tabs, current, shown = _tabs(request, reservations)
+    return render(request, "frontend/exchange/my_reservations.html", {
+        "tabs": tabs, "tab": current, "reservations": shown,
+    })
+
+
+@login_required
+def claims_on_my_items(request):
+    organisations = permissions.organisations_of(request.user, Role.STAFF)
+    if not organisations.exists():
+        raise PermissionDenied(_("This page is for the staff of a giving organisation."))
+    reservations = _reservations(request.user).filter(item__owner__in=organisations)
+    tabs, current, shown = _tabs(request, reservations)
+    return render(request, "frontend/exchange/claims.html", {
+        "tabs": tabs, "tab": current, "reservations": shown, "reason_form": ReasonForm(),
+    })
+
+
+ACTIONS = {
+    "approve": (lambda actor, r, post: services.reservation_approve(actor=actor, reservation=r),
+                lambda r: _("Claim approved: give the handover code %(code)s to the volunteer.") % {
+                    "code": r.handover_code}),
+    "decline": (lambda actor, r, post: services.reservation_decline(
+                    actor=actor, reservation=r, reason=post.get("reason", "")[:500]),
+                lambda r: _("Claim declined.")),
+    "cancel": (lambda actor, r, post: services.reservation_cancel(
+                   actor=actor, reservation=r, reason=post.get("reason", "")[:500]),
+               lambda r: _("Claim cancelled.")),
+    "collect": (lambda actor, r, post: services.reservation_collect(
+                    actor=actor, reservation=r, handover_code=post.get("handover_code", "")),
+                lambda r: _("Collected: take it to %(org)s and confirm the delivery.") % {"org": r.requester}),
+    "deliver": (lambda actor, r, post: services.reservation_deliver(actor=actor, reservation=r),
+                lambda r: _("Delivered. Thank you!")),
+    "return": (lambda actor, r, post: services.reservation_return(actor=actor, reservation=r),
+               lambda r: _("Return recorded.")),
+}
+
+
+@login_required
+@require_POST
+def reservation_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    reservation = get_object_or_404(_reservations(request.user), pk=pk)
+    call, success = ACTIONS[action]
+    if action == "collect":
+        form = HandoverCodeForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("handover_code", []):
+                messages.error(request, error)
+            return redirect(_back(request, reverse("my_pickups")))
+    try:
+        reservation = call(request.user, reservation, request.POST)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        _form_errors_to_messages(request, error)
+    else:
+        messages.success(request, success(reservation))
+    return redirect(_back(request, reverse("my_reservations")))
+
+
+#
+# Volunteer: my pickups of the day
+#
+def _pickups(user):
+    return selectors.visible_pickups(user).select_related("giver__commune", "organisation", "tour").prefetch_related(
+        "volunteers",
+        Prefetch("reservations", queryset=Reservation.objects.select_related("item__category", "requester")),
+    )
+
+
+@login_required
+def my_pickups(request):
+    day = _day(request)
+    coordinated = permissions.organisations_of(request.user, Role.COORDINATOR)
+    pickups = (
+        _pickups(request.user)
+        .filter(Q(volunteers=request.user) | Q(organisation__in=coordinated))
+        .filter(window_start__date=day)
+        .distinct()
+        .order_by("tour", "position", "window_start")
+    )
+    return render(request, "frontend/exchange/my_pickups.html", {
+        "day": day, "pickups": pickups, "code_form": HandoverCodeForm(),
+        "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+    })
+
+
+#
+# Coordinator: the association's claims and the day planner
+#
+def _coordinated(request):
+    organisations = list(permissions.organisations_of(request.user, Role.COORDINATOR))
+    if not organisations:
+        raise PermissionDenied(_("This page is for the coordinators of an association."))
+    chosen = request.GET.get("org") or request.POST.get("org")
+    for organisation in organisations:
+        if str(organisation.pk) == chosen:
+            return organisation, organisations
+    return organisations[0], organisations
+
+
+@login_required
+def association_claims(request):
+    """The association's claims waiting on a giver's answer, and those approved to plan."""
+    association, organisations = _coordinated(request)
+    reservations = _reservations(request.user).filter(requester=association)
+    return render(request, "frontend/exchange/association_claims.html", {
+        "association": association, "organisations": organisations,
+        "requested": reservations.filter(status=Status.REQUESTED),
+        "approved": reservations.filter(status=Status.APPROVED),
+    })
+
+
+def _association_members(association):
+    return get_user_model().objects.filter(
+        memberships__organisation=association, memberships__role__in=(Role.VOLUNTEER, Role.COORDINATOR),
+    ).distinct().order_by("first_name", "username")
+
+
+def _aware(day: date, time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time))
+
+
+@login_required
+def planner(request):
+    """One day of the association: approved claims grouped by giver (to become pickups), the
+    day's pickups (volunteers, tours) and its tours with the load against the capacity."""
+    association, organisations = _coordinated(request)
+    day = _day(request)
+    members = _association_members(association)
+    approved = _reservations(request.user).filter(requester=association, status=Status.APPROVED)
+    groups = defaultdict(list)
+    for reservation in approved.order_by("item__owner__name", "pk"):
+        groups[reservation.item.owner].append(reservation)
+    pickup_forms = [
+        (giver, PickupForm(prefix=f"giver{giver.pk}", reservations=approved.filter(item__owner=giver),
+                           volunteers=members, initial={"reservations": [r.pk for r in rows]}), rows)
+        for giver, rows in groups.items()
+    ]
+    pickups = list(_pickups(request.user).filter(organisation=association, window_start__date=day)
+                   .order_by("tour", "position", "window_start"))
+    tours = list(Tour.objects.filter(organisation=association, date=day).select_related("organisation__commune"))
+    tour_plans = []
+    for tour in tours:
+        stops = [p for p in pickups if p.tour_id == tour.pk]
+        tour_plans.append((tour, tour_plan(tour, stops)))
+    loose = [p for p in pickups if p.tour_id is None and p.status == Pickup.Status.PLANNED]
+    for pickup in pickups:
+        pickup.volunteer_form = VolunteersForm(
+            prefix=f"pickup{pickup.pk}", volunteers=members,
+            initial={"volunteers": [v.pk for v in pickup.volunteers.all()]},
+        )
+    tour_form = TourForm(pickups=Pickup.objects.filter(pk__in=[p.pk for p in loose]),
+                         initial={"pickups": [p.pk for p in loose]})
+    return render(request, "frontend/exchange/planner.html", {
+        "association": association, "organisations": organisations, "day": day,
+        "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+        "pickup_forms": pickup_forms, "pickups": pickups,
+        "tour_plans": tour_plans, "tour_form": tour_form, "loose": loose,
+    })
+
+
+def _planner_url(association, day) -> str:
+    return f"{reverse('planner')}?org={association.pk}&date={day.isoformat()}"
+
+
+@login_required
+@require_POST
+def pickup_create(request):
+    association, _organisations = _coordinated(request)
+    day = _day(request)
+    giver = request.POST.get("giver", "")
+    if not giver.isdigit():
+        messages.error(request, _("Choose the reservations to collect."))
+        return redirect(_planner_url(association, day))
+    members = _association_members(association)
+    approved = _reservations(request.user).filter(requester=association, status=Status.APPROVED, item__owner=giver)
+    form = PickupForm(request.POST, prefix=f"giver{giver}", reservations=approved, volunteers=members)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_planner_url(association, day))
+    data = form.cleaned_data
+    run_service(request, lambda: services.pickup_create(
+        actor=request.user, reservations=list(data["reservations"]), window_start=_aware(day, data["start"]),
+        window_end=_aware(day, data["end"]), volunteers=list(data["volunteers"]),
+    ), _("Pickup planned for %(day)s.") % {"day": day.strftime("%d/%m/%Y")})
+    return redirect(_planner_url(association, day))
+
+
+@login_required
+@require_POST
+def pickup_assign(request, pk):
+    pickup = get_object_or_404(selectors.visible_pickups(request.user), pk=pk)
+    members = _association_members(pickup.organisation)
+    form = VolunteersForm(request.POST, prefix=f"pickup{pickup.pk}", volunteers=members)
+    if form.is_valid():
+        run_service(request, lambda: services.pickup_update(
+            actor=request.user, pickup=pickup, volunteers=list(form.cleaned_data["volunteers"])),
+            _("Volunteers saved."))
+    return redirect(_planner_url(pickup.organisation, timezone.localtime(pickup.window_start).date()))
+
+
+@login_required
+@require_POST
+def pickup_outcome(request, pk, outcome):
+    pickup = get_object_or_404(selectors.visible_pickups(request.user), pk=pk)
+    if outcome == "done":
+        run_service(request, lambda: services.pickup_done(actor=request.user, pickup=pickup), _("Pickup done."))
+    elif outcome == "missed":
+        run_service(request, lambda: services.pickup_missed(actor=request.user, pickup=pickup),
+                    _("Pickup missed: its claims are back in planning."))
+    else:
+        raise Http404
+    return redirect(_back(request, _planner_url(pickup.organisation, timezone.localtime(pickup.window_start).date())))
+
+
+@login_required
+@require_POST
+def tour_create(request):
+    association, _organisations = _coordinated(request)
+    day = _day(request)
+    pickups = selectors.visible_pickups(request.user).filter(
+        organisation=association, tour__isnull=True, status=Pickup.Status.PLANNED)
+    form = TourForm(request.POST, pickups=pickups)
+    if form.is_valid():
+        data = form.cleaned_data
+        run_service(request, lambda: services.tour_create(
+            actor=request.user, organisation=association, date=day, capacity_kg=data["capacity_kg"],
+            capacity_m3=data["capacity_m3"], pickups=list(data["pickups"].order_by("window_start")),
+        ), _("Tour created."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(_planner_url(association, day))
+
+
+@login_required
+@require_POST
+def tour_optimise(request, pk):
+    tour = get_object_or_404(selectors.visible_tours(request.user), pk=pk)
+    try:
+        plan = services.tour_optimise(actor=request.user, tour=tour)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Stops reordered: %(km)s km in all.") % {"km": number_format(plan.total_km, 1)})
+    return redirect(_planner_url(tour.organisation, tour.date))
+
+
+#
+# Needs
+#
+def _need_form(request, data=None):
+    return NeedForm(
+        data, organisations=permissions.claiming_organisations(request.user),
+        categories=Category.objects.all(), beneficiaries=list(Beneficiary.choices),
+    )
+
+
+@login_required
+def needs(request):
+    shown = request.GET.get("status", Need.Status.OPEN)
+    if shown not in Need.Status.values:
+        shown = Need.Status.OPEN
+    rows = selectors.visible_needs(request.user).filter(status=shown).select_related("organisation", "category")
+    return render(request, "frontend/exchange/needs.html", {
+        "needs": rows, "status": shown, "statuses": Need.Status.choices,
+        "can_create": permissions.claiming_organisations(request.user).exists(),
+    })
+
+
+@login_required
+def need_create(request):
+    form = _need_form(request, request.POST or None)
+    if not form.organisations:
+        raise PermissionDenied(_("Only members of an organisation that may claim items publish needs."))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            need = services.need_create(
+                actor=request.user, organisation=form.chosen_organisation(), category=data["category"],
+                quantity=data["quantity"], description=data["description"], beneficiary=data["beneficiary"],
+                deadline=data["deadline"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Need published: matching new items will be announced to you."))
+            return redirect("need_detail", pk=need.pk)
+    return render(request, "frontend/exchange/need_form.html", {"form": form})
+
+
+@login_required
+def need_detail(request, pk):
+    need = get_object_or_404(selectors.visible_needs(request.user).select_related("organisation", "category"), pk=pk)
+    from .catalogue import _with_photos
+
+    matches = _with_photos(selectors.need_matches(need).filter(
+        pk__in=permissions.visible_items(request.user).values("pk")))
+    return render(request, "frontend/exchange/need_detail.html", {
+        "need": need, "matches": matches,
+        "can_close": need.status == Need.Status.OPEN
+        and permissions.claiming_organisations(request.user).filter(pk=need.organisation_id).exists(),
+    })
+
+
+@login_required
+@require_POST
+def need_close(request, pk):
+    need = get_object_or_404(selectors.visible_needs(request.user), pk=pk)
+    run_service(request, lambda: services.need_close(actor=request.user, need=need), _("Need closed."))
+    return redirect("need_detail", pk=need.pk)
+
+
+#
+# Notifications
+#
+def notification_url(notification) -> str:
+    kind = notification.object_type
+    if kind == Notification.ObjectType.ITEM:
+        return reverse("item_detail", args=[notification.object_id])
+    if kind == Notification.ObjectType.NEED:
+        return reverse("need_detail", args=[notification.object_id])
+    if kind == Notification.ObjectType.PICKUP:
+        return reverse("my_pickups")
+    if notification.kind == Notification.Kind.CLAIM_CREATED:
+        return reverse("claims")
+    return reverse("my_reservations")
+
+
+@login_required
+def notifications(request):
+    rows = list(Notification.objects.filter(user=request.user)[:100])
+    for row in rows:
+        row.url = notification_url(row)
+    return render(request, "frontend/exchange/notifications.html", {"notifications": rows})
+
+
+@login_required
+def notifications_bell(request):
+    """The bell alone: refreshed by htmx when a live event arrives."""
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "frontend/includes/nav.html#bell", {"unread_count": unread})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    ids = request.POST.getlist("id") or None
+    try:
+        ids = [int(i) for i in ids] if ids else None
+    except ValueError:
+        ids = []
+    count = services.notifications_mark_read(actor=request.user, ids=ids)
+    messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
+    return redirect(_back(request, reverse("notifications")))
