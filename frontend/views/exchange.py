@@ -85,8 +85,16 @@ def _claim_form(request, item, data=None):
 
 
 def claim_context(request, item) -> dict:
-    """What the item's page needs to offer a claim (and the user's claims on it)."""
+    """What the item's page needs to offer a claim (the user's claims on it, and for the
+    giver's staff every claim on it, with the handover code where the rule allows)."""
+    item_claims = []
+    if permissions.can_manage_item(request.user, item):
+        item_claims = list(_reservations(request.user).filter(item=item).order_by("-created_at"))
+        for reservation in item_claims:
+            reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
+                request.user, reservation)
     return {
+        "item_claims": item_claims,
         "claim_form": _claim_form(request, item),
         "my_claims": _reservations(request.user).filter(
             item=item, requester__in=permissions.claiming_organisations(request.user)

@@ -5,7 +5,7 @@
 // refreshes a fragment declaratively with htmx:
 //   <div hx-get="..." hx-trigger="rebond:reservation.created from:body">
 // and plain scripts can listen with document.body.addEventListener("rebond:…", …).
-// A "rebond:any" event follows each one, and the <body> gets data-live="on|off".
+// A generic "rebond:event" follows each one, and the <body> gets data-live="on|off".
 
 const MIN_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30000;
@@ -35,7 +35,7 @@ export function connect({ path = "/ws/events/", target = document.body } = {}) {
       }
       if (!event || typeof event.type !== "string" || event.type === "heartbeat") return;
       dispatch(`rebond:${event.type}`, event);
-      dispatch("rebond:any", event);
+      dispatch("rebond:event", event);
     });
     socket.addEventListener("close", (closed) => {
       target.dataset.live = "off";
@@ -56,7 +56,8 @@ export function connect({ path = "/ws/events/", target = document.body } = {}) {
   };
 }
 
-// Pages opt in with <body data-live-events> (only signed-in pages set it).
-if (document.body && document.body.hasAttribute("data-live-events")) {
-  connect();
+// Signed-in pages name the endpoint: <body data-events-url="/ws/events/">.
+const eventsUrl = document.body && document.body.dataset.eventsUrl;
+if (eventsUrl) {
+  connect({ path: eventsUrl });
 }

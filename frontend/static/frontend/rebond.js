@@ -124,31 +124,6 @@
     }, Promise.resolve()).then(function () { input.value = ""; });
   });
 
-  /* Live updates: the server's events (Channels, /ws/events/) make the parts of the page
-     that listen for "rebond:event" (hx-trigger) reload themselves. Without the socket the
-     pages still work; they just do not refresh on their own. */
-  function listen(url, attempt) {
-    if (!window.WebSocket || attempt > 5) { return; }
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + url);
-    var opened = false;
-    socket.addEventListener("open", function () { opened = true; });
-    socket.addEventListener("message", function (message) {
-      var detail = {};
-      try { detail = JSON.parse(message.data); } catch (e) { detail = {}; }
-      if (window.htmx) { window.htmx.trigger(document.body, "rebond:event", detail); }
-    });
-    socket.addEventListener("close", function () {
-      var next = opened ? 1 : attempt + 1;
-      window.setTimeout(function () { listen(url, next); }, Math.min(30000, 1000 * Math.pow(2, next)));
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    var url = document.body.getAttribute("data-events-url");
-    if (url) { listen(url, 0); }
-  });
-
   /* With JavaScript, photos upload on choice: the fallback button is not needed. */
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-photo-upload] [data-no-js]"), function (button) {
