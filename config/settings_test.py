@@ -8,7 +8,8 @@ from .settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MEDIA_ROOT = tempfile.mkdtemp(prefix="rebond-test-media-")
+# A server started by a browser test is told the test's media folder through the environment.
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT") or tempfile.mkdtemp(prefix="rebond-test-media-")  # noqa: F405
 
 # SQLite's default test database lives in shared-cache memory, where concurrent connections
 # get "database table is locked" instead of waiting on the busy timeout. A file (one per
