@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from exchange.models import Reservation
 from inventory.models import Category, Item
@@ -70,14 +71,14 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     second = tmp_path / "detail.png"
     second.write_bytes(image_bytes("PNG", size=(640, 480), color=(30, 60, 160)))
     staff.set_input_files("#id_photo", str(second))
-    staff.wait_for_function("document.querySelectorAll('#photo-list img').length === 2")
+    expect(staff.locator("#photo-list img")).to_have_count(2)
     first_src = staff.locator("#photo-list img").nth(0).get_attribute("src")
     # …and is moved to the front, then the old first photo is removed.
     staff.click("#photo-list li:nth-child(2) form:has(input[value=up]) button")
-    staff.wait_for_function(f"document.querySelector('#photo-list img').getAttribute('src') !== {first_src!r}")
+    expect(staff.locator("#photo-list img").first).not_to_have_attribute("src", first_src)
     staff.once("dialog", lambda dialog: dialog.accept())
     staff.click("#photo-list li:nth-child(2) button.danger")
-    staff.wait_for_function("document.querySelectorAll('#photo-list img').length === 1")
+    expect(staff.locator("#photo-list img")).to_have_count(1)
     shoot(staff, "item-photos-reordered")
     staff.click("form[action$='/publish/'] button")
     staff.wait_for_url(re.compile(r".*/items/\d+/$"))
@@ -188,3 +189,18 @@ def test_the_accessibility_check_does_catch_violations(page):
 
     page.set_content('<html lang="fr"><body><main><img src="data:,"><input type="text"></main></body></html>')
     assert {v["id"] for v in axe_violations(page)} >= {"image-alt", "label"}
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_csp_and_the_check_catches_inline_scripts(browser, live_server):
+    """The Content-Security-Policy check in ``shoot`` is not vacuous: an inline script is
+    refused by the pages' policy and recorded."""
+    from playwright.sync_api import Error
+
+    page = browser.new_context().new_page()
+    response = page.goto(f"{live_server.url}/accounts/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    with pytest.raises(Error):
+        page.add_script_tag(content="window.injected = true")
+    assert page.evaluate("window.injected === undefined")
+    assert any("script-src" in violation for violation in page.evaluate("window.__csp"))

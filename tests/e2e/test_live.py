@@ -14,6 +14,7 @@ import time
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import expect
 
 from inventory import services as inventory_services
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory, member, upload
@@ -83,7 +84,7 @@ def _signed_in_page(browser, base_url, username, viewport):
 
 
 def _live(page):
-    page.wait_for_function("document.body.dataset.live === 'on'", timeout=10_000)
+    expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=10_000)
     page.evaluate("window.__notReloaded = true")  # gone if the page were reloaded
 
 
