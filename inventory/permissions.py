@@ -61,12 +61,25 @@ def claiming_organisations(user) -> QuerySet[Organisation]:
     return organisations_of(user, *CLAIMING_ROLES)
 
 
+def contact_visible_organisation_ids(user) -> set[int] | None:
+    """Organisations whose contact details ``user`` may read: its own, or all (None) for the
+    département. Others' contacts are shared only as far as a pickup needs."""
+    if is_department_member(user):
+        return None
+    return set(organisations_of(user).values_list("pk", flat=True))
+
+
 #
 # Items
 #
 def can_manage_items_of(user, organisation: Organisation | int) -> bool:
     """Staff of an organisation create, edit, publish and photograph its items."""
     return has_role(user, organisation, Role.STAFF)
+
+
+def organisations_managing_items(user) -> QuerySet[Organisation]:
+    """Organisations whose items ``user`` may create (the default ``owner`` of a new item)."""
+    return organisations_of(user, Role.STAFF)
 
 
 def can_manage_item(user, item: Item) -> bool:

@@ -1,0 +1,26 @@
+"""API v1 routes: one router, kebab-case plural paths (mounted at ``/api/v1/``)."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from api.auth import TokenView
+from api.exchange import views as exchange_views
+from api.inventory import views as inventory_views
+
+router = DefaultRouter()
+router.register("organisations", inventory_views.OrganisationViewSet, basename="organisation")
+router.register("categories", inventory_views.CategoryViewSet, basename="category")
+router.register("items", inventory_views.ItemViewSet, basename="item")
+router.register("reservations", exchange_views.ReservationViewSet, basename="reservation")
+router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
+router.register("tours", exchange_views.TourViewSet, basename="tour")
+router.register("needs", exchange_views.NeedViewSet, basename="need")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", inventory_views.MeView.as_view(), name="me"),
+    path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
+    path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
+    *router.urls,
+]
