@@ -139,6 +139,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "status", "created_at",
         )
         read_only_fields = ("quantity_met", "status", "created_at")
+        extra_kwargs = {"description": {"default": ""}}
 
 
 #
