@@ -115,8 +115,9 @@ def test_filters(api, viewer, giver):
     assert set(_ids(client.get(f"/api/v1/items/?owner={giver.pk}"))) == {chair.pk, draft.pk}
     assert _ids(client.get("/api/v1/items/?status=available&available_after=2027-07-01")) == [chair.pk]
     later = _available(title="Armoire", category=seats, available_until=date(2027, 9, 1))
-    assert _ids(client.get("/api/v1/items/?status=available&condition=good&ordering=available_until")) == [late.pk, later.pk]
-    assert _ids(client.get("/api/v1/items/?status=available&condition=good&ordering=-available_until")) == [later.pk, late.pk]
+    dated = "/api/v1/items/?status=available&condition=good&ordering="
+    assert _ids(client.get(dated + "available_until")) == [late.pk, later.pk]
+    assert _ids(client.get(dated + "-available_until")) == [later.pk, late.pk]
     assert _ids(client.get(f"/api/v1/items/?commune={giver.commune_id}&status=draft")) == [draft.pk]
     assert _ids(client.get("/api/v1/items/?ordering=created_at"))[0] == chair.pk
 

@@ -146,7 +146,7 @@ def _published(owner, quantity=1):
 @pytest.fixture
 def world(db):
     pairs = []
-    for n in range(2):
+    for _ in range(2):
         giver, association = OrganisationFactory(), AssociationFactory()
         pairs.append(Pair(
             giver, association, member(giver, Role.STAFF), member(association, Role.VOLUNTEER),
