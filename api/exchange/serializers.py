@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -49,7 +48,7 @@ class ReservationSerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("requested_by", "status", "pickup", "reason", *RESERVATION_TIMESTAMPS)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_handover_code(self, reservation) -> str | None:
         # The rule depends on the giver only: ask the selector once per giver in a list.
         seen = self.context.setdefault("handover_code_by_giver", {})
