@@ -10,7 +10,8 @@ from .models import Category, Commune, Item, Organisation
 
 
 class ItemFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Item.Status.choices, label=_("status"))
+    # distinct=False: one row per item already; DISTINCT would make the count scan every column.
+    status = django_filters.MultipleChoiceFilter(choices=Item.Status.choices, label=_("status"), distinct=False)
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), method="filter_category",
         label=_("category (sub-categories included)"),
@@ -19,7 +20,9 @@ class ItemFilterSet(django_filters.FilterSet):
     commune = django_filters.ModelChoiceFilter(
         queryset=Commune.objects.all(), field_name="owner__commune", label=_("commune (INSEE code)"),
     )
-    condition = django_filters.MultipleChoiceFilter(choices=Item.Condition.choices, label=_("condition"))
+    condition = django_filters.MultipleChoiceFilter(
+        choices=Item.Condition.choices, label=_("condition"), distinct=False,
+    )
     search = django_filters.CharFilter(method="filter_search", label=_("search in title and description"))
     available_after = django_filters.DateFilter(
         method="filter_available_after", label=_("still available on or after this date"),

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
+from api.serializers import ModelSerializer
 from exchange import selectors
 from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour
 from inventory import permissions
@@ -28,7 +29,7 @@ RESERVATION_TIMESTAMPS = (
 )
 
 
-class ReservationSerializer(serializers.ModelSerializer):
+class ReservationSerializer(ModelSerializer):
     item = VisiblePrimaryKeyRelatedField(scope=permissions.visible_items)
     requester = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
@@ -69,7 +70,7 @@ class HandoverCodeSerializer(serializers.Serializer):
 #
 # Pickups and tours
 #
-class PickupSerializer(serializers.ModelSerializer):
+class PickupSerializer(ModelSerializer):
     reservations = VisiblePrimaryKeyRelatedField(
         scope=selectors.visible_reservations, many=True,
         help_text="Approved reservations at one giver; they move to `scheduled`.",
@@ -91,7 +92,7 @@ class PickupSerializer(serializers.ModelSerializer):
         return fields
 
 
-class TourSerializer(serializers.ModelSerializer):
+class TourSerializer(ModelSerializer):
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         default=OnlyMembershipDefault(coordinated_organisations),
@@ -122,7 +123,7 @@ class TourPlanSerializer(serializers.Serializer):
 #
 # Needs
 #
-class NeedSerializer(serializers.ModelSerializer):
+class NeedSerializer(ModelSerializer):
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         default=OnlyMembershipDefault(permissions.claiming_organisations),

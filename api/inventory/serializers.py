@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from api.fields import OnlyMembershipDefault
+from api.serializers import ModelSerializer
 from inventory import permissions
 from inventory.models import Category, Item, Membership, Organisation, Photo
 from inventory.services import EDITABLE_ITEM_FIELDS
@@ -14,7 +15,7 @@ CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 #
 # The user
 #
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
 
     class Meta:
@@ -23,7 +24,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
 
     class Meta:
@@ -35,7 +36,7 @@ class MeSerializer(serializers.ModelSerializer):
 #
 # Organisations
 #
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = (
@@ -59,7 +60,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 #
 # Categories
 #
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="In the language of the request.")
 
     class Meta:
@@ -71,7 +72,7 @@ class CategorySerializer(serializers.ModelSerializer):
 #
 # Photos
 #
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(ModelSerializer):
     class Meta:
         model = Photo
         fields = ("id", "image", "thumbnail", "width", "height", "order", "alt_text")
@@ -91,7 +92,7 @@ class PhotoUpdateSerializer(serializers.Serializer):
 #
 # Items
 #
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         default=OnlyMembershipDefault(permissions.organisations_managing_items),

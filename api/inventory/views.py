@@ -95,11 +95,8 @@ class ItemViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return (
-            permissions.visible_items(self.request.user)
-            .select_related("owner", "category")
-            .prefetch_related("photos")
-        )
+        # Owner and category are rendered as ids: no join needed, only the photos.
+        return permissions.visible_items(self.request.user).prefetch_related("photos")
 
     def perform_create(self, serializer):
         serializer.instance = services.item_create(actor=self.request.user, **serializer.validated_data)
