@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from api import parsers as api_parsers
 from api.schema import ErrorSerializer
@@ -20,6 +21,7 @@ class TokenView(ObtainAuthToken):
     """
 
     authentication_classes = []  # no session: the endpoint must not need a CSRF token
+    throttle_classes = [AnonRateThrottle]  # per address, on top of the lock-out of failures
     parser_classes = (api_parsers.JSONParser, api_parsers.FormParser, api_parsers.MultiPartParser)
 
     @extend_schema(

@@ -3,7 +3,7 @@
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, parsers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
@@ -140,7 +140,7 @@ class ItemViewSet(viewsets.ModelViewSet):
     )
     @action(
         detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
-        parser_classes=[api_parsers.MultiPartParser, parsers.FormParser],
+        parser_classes=[api_parsers.MultiPartParser, api_parsers.FormParser],
     )
     def photos(self, request, pk=None):
         """The item's photos in gallery order; POST adds one (multipart field ``image``)."""

@@ -131,3 +131,14 @@ def test_other_organisations_drafts_are_404(api, volunteer, giver):
 
     assert api(volunteer).get(f"/api/v1/items/{draft.pk}/").status_code == 404
     assert api(volunteer).post(f"/api/v1/items/{draft.pk}/publish/").status_code == 404
+
+
+def test_throttled_user_gets_429_with_retry_after(api, staff, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    monkeypatch.setitem(UserRateThrottle.THROTTLE_RATES, "user", "3/minute")
+    client = api(staff)
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert int(client.get("/api/v1/me/")["Retry-After"]) > 0
