@@ -13,7 +13,9 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -30,6 +32,18 @@ from tests.factories import AssociationFactory, DepartmentFactory, ItemFactory, 
 
 Role = Membership.Role
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests go through the real WSGI handler, whose request signals close "old" database
+    connections: that would close the test's own (file-based SQLite) connection mid-test.
+    Django's test client disconnects the same receiver for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
