@@ -9,6 +9,7 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 
 from api import parsers as api_parsers
+from api.exchange.serializers import ReasonSerializer
 from api.history import HistoryEntrySerializer, history_entries
 from api.permissions import ReadOnlyOrDepartmentManager
 from api.schema import CONFLICT, TOO_LARGE
@@ -118,11 +119,14 @@ class ItemViewSet(viewsets.ModelViewSet):
         """Put a draft in the catalogue (409 ``no_photo`` without a photo)."""
         return self._item_response(services.item_publish(actor=request.user, item=self.get_object()))
 
-    @extend_schema(request=None, responses={200: ItemSerializer, 409: CONFLICT})
+    @extend_schema(request=ReasonSerializer, responses={200: ItemSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """Take an item out of the catalogue; its active reservations are cancelled."""
-        return self._item_response(exchange_services.item_withdraw(actor=request.user, item=self.get_object()))
+        """Take an item out of the catalogue; its active reservations are cancelled with the reason."""
+        reason = ReasonSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        item = exchange_services.item_withdraw(actor=request.user, item=self.get_object(), **reason.validated_data)
+        return self._item_response(item)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

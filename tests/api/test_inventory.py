@@ -186,7 +186,8 @@ def test_withdraw_cancels_active_claims(api, staff, volunteer, association, give
     item = _available(owner=giver, quantity=2)
     claim = api(volunteer).post("/api/v1/reservations/", {"item": item.pk, "quantity": 1}, format="json").json()
 
-    response = api(staff).post(f"/api/v1/items/{item.pk}/withdraw/")
+    response = api(staff).post(f"/api/v1/items/{item.pk}/withdraw/", {"reason": "Cassé"}, format="json")
 
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
-    assert api(volunteer).get(f"/api/v1/reservations/{claim['id']}/").json()["status"] == "cancelled"
+    claim = api(volunteer).get(f"/api/v1/reservations/{claim['id']}/").json()
+    assert claim["status"] == "cancelled" and "Cassé" in claim["reason"]
