@@ -142,3 +142,24 @@ def test_throttled_user_gets_429_with_retry_after(api, staff, monkeypatch):
 
     assert statuses == [200, 200, 200, 429]
     assert int(client.get("/api/v1/me/")["Retry-After"]) > 0
+
+
+HUGE = "99999999999999999999999"  # beyond any database integer
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/api/v1/items/{HUGE}/", f"/api/v1/items/?owner={HUGE}", f"/api/v1/items/?category={HUGE}",
+     f"/api/v1/reservations/{HUGE}/", f"/api/v1/items/?page={HUGE}", f"/api/v1/items/?page_size={HUGE}"],
+)
+def test_huge_ids_are_not_found_or_invalid(api, staff, path):
+    assert api(staff).get(path).status_code in (200, 400, 404)
+
+
+def test_huge_numbers_in_a_body_are_400(api, staff):
+    body = _item_body(quantity=int(HUGE), floor=int(HUGE), unit_weight_kg="1e30")
+
+    response = api(staff).post("/api/v1/items/", body, format="json")
+
+    assert response.status_code == 400
+    assert {"quantity", "floor", "unit_weight_kg"} <= set(response.json())
