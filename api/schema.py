@@ -27,7 +27,7 @@ TOO_LARGE = OpenApiResponse(VALIDATION_ERROR, description="Upload or request bod
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Adds 400/401/403/404/409/429 (and 413 on writes) to every operation that does not
+    """Adds 400/401/403/404/429 (and 409/413/415 on writes) to every operation that does not
     already describe them, so clients and Schemathesis know every status we may answer."""
 
     def _error_responses(self) -> dict:
@@ -41,6 +41,7 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors["409"] = CONFLICT
             errors["413"] = TOO_LARGE
+            errors["415"] = OpenApiResponse(ErrorSerializer, description="Unsupported request content type.")
         return errors
 
     def _get_response_bodies(self, direction="response"):
