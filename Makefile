@@ -42,6 +42,11 @@ test-e2e: install
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+# Schemathesis over every operation of /api/schema/, in-process on a test database
+# (FUZZ_EXAMPLES per operation, default 15: about a minute on 2 cores).
+fuzz: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/api/fuzz_schemathesis.py $(PYTEST_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 

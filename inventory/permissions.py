@@ -61,12 +61,25 @@ def claiming_organisations(user) -> QuerySet[Organisation]:
     return organisations_of(user, *CLAIMING_ROLES)
 
 
+def contact_visible_organisation_ids(user) -> set[int] | None:
+    """Organisations whose contact details ``user`` may read: its own, or all (None) for the
+    département. Others' contacts are shared only as far as a pickup needs."""
+    if is_department_member(user):
+        return None
+    return set(organisations_of(user).values_list("pk", flat=True))
+
+
 #
 # Items
 #
 def can_manage_items_of(user, organisation: Organisation | int) -> bool:
     """Staff of an organisation create, edit, publish and photograph its items."""
     return has_role(user, organisation, Role.STAFF)
+
+
+def organisations_managing_items(user) -> QuerySet[Organisation]:
+    """Organisations whose items ``user`` may create (the default ``owner`` of a new item)."""
+    return organisations_of(user, Role.STAFF)
 
 
 def can_manage_item(user, item: Item) -> bool:
@@ -80,8 +93,10 @@ def visible_items(user) -> QuerySet[Item]:
         return Item.objects.none()
     if is_department_member(user):
         return Item.objects.all()
-    own = organisations_of(user)
-    return Item.objects.filter(Q(owner__in=own) | Q(status__in=PUBLIC_ITEM_STATUSES))
+    own_items = Item.objects.filter(owner__in=organisations_of(user)).values("pk")
+    # By id rather than by owner: every index holds the row id, so a catalogue count
+    # (status filter + this rule) is answered from the status index alone.
+    return Item.objects.filter(Q(status__in=PUBLIC_ITEM_STATUSES) | Q(pk__in=own_items))
 
 
 def can_view_item(user, item: Item) -> bool:

@@ -211,3 +211,45 @@ def photo_delete(*, actor, photo: Photo) -> None:
     attribute(photo, actor=actor, reason=_("Photo removed"))
     photo.delete()
     transaction.on_commit(lambda: _delete_files(files))
+
+
+#
+# Organisations
+#
+def _require_department_manager(actor) -> None:
+    if not permissions.is_department_manager(actor):
+        raise PermissionDenied(_("Only the département's managers may change organisations."))
+
+
+@transaction.atomic
+def organisation_create(*, actor, **fields) -> Organisation:
+    """Register a member organisation.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a département manager.
+        ValidationError: a field is invalid (SIRET, FINESS, UAI, postcode, duplicates).
+    """
+    _require_department_manager(actor)
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    attribute(organisation, actor=actor, reason=_("Organisation created"))
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation: Organisation, **fields) -> Organisation:
+    """Change an organisation's details.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a département manager.
+        ValidationError: a field is invalid.
+    """
+    _require_department_manager(actor)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    organisation.full_clean()
+    attribute(organisation, actor=actor, reason=_("Organisation edited"))
+    organisation.save()
+    return organisation

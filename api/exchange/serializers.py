@@ -1,0 +1,190 @@
+"""Exchange resources: declarative serializers; writes go through ``exchange.services``."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
+from api.serializers import ModelSerializer
+from exchange import selectors
+from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour
+from inventory import permissions
+from inventory.models import Category, Membership, Organisation
+
+User = get_user_model()
+
+
+def coordinated_organisations(user):
+    """Associations whose pickups and tours ``user`` plans (the default ``organisation``)."""
+    return permissions.organisations_of(user, Membership.Role.COORDINATOR)
+
+
+#
+# Reservations
+#
+RESERVATION_TIMESTAMPS = (
+    "created_at", "approved_at", "scheduled_at", "collected_at", "delivered_at", "returned_at",
+    "declined_at", "cancelled_at", "expired_at", "updated_at",
+)
+
+
+class ReservationSerializer(ModelSerializer):
+    item = VisiblePrimaryKeyRelatedField(scope=permissions.visible_items)
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        default=OnlyMembershipDefault(permissions.claiming_organisations),
+        help_text="Defaults to your only claiming organisation; required when there are several.",
+    )
+    need = VisiblePrimaryKeyRelatedField(scope=selectors.visible_needs, required=False, allow_null=True)
+    handover_code = serializers.SerializerMethodField(
+        help_text="Shown to the giver's staff only (null for everyone else)."
+    )
+
+    class Meta:
+        model = Reservation
+        fields = (
+            "id", "item", "requester", "requested_by", "quantity", "mode", "return_by", "purpose", "need",
+            "status", "handover_code", "pickup", "reason", *RESERVATION_TIMESTAMPS,
+        )
+        read_only_fields = ("requested_by", "status", "pickup", "reason", *RESERVATION_TIMESTAMPS)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_handover_code(self, reservation) -> str | None:
+        # The rule depends on the giver only: ask the selector once per giver in a list.
+        seen = self.context.setdefault("handover_code_by_giver", {})
+        giver = reservation.item.owner_id
+        if giver not in seen:
+            seen[giver] = selectors.can_see_handover_code(self.context["request"].user, reservation)
+        return reservation.handover_code if seen[giver] else None
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class HandoverCodeSerializer(serializers.Serializer):
+    handover_code = serializers.CharField(max_length=12, help_text="The 6 digits the giver's staff shows.")
+
+
+#
+# Pickups and tours
+#
+class PickupSerializer(ModelSerializer):
+    reservations = VisiblePrimaryKeyRelatedField(
+        scope=selectors.visible_reservations, many=True,
+        help_text="Approved reservations at one giver; they move to `scheduled`.",
+    )
+    volunteers = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Pickup
+        fields = (
+            "id", "organisation", "giver", "reservations", "window_start", "window_end", "volunteers", "status",
+            "tour", "position", "created_at",
+        )
+        read_only_fields = ("organisation", "giver", "status", "tour", "position", "created_at")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, Pickup):
+            fields["reservations"].read_only = True  # a pickup's reservations are set once
+        return fields
+
+
+class TourSerializer(ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        default=OnlyMembershipDefault(coordinated_organisations),
+        help_text="Defaults to your only association where you coordinate; required when there are several.",
+    )
+    pickups = VisiblePrimaryKeyRelatedField(scope=selectors.visible_pickups, many=True)
+
+    class Meta:
+        model = Tour
+        fields = ("id", "organisation", "date", "capacity_kg", "capacity_m3", "pickups", "volunteers", "created_at")
+        read_only_fields = ("volunteers", "created_at")
+
+
+class TourStopSerializer(serializers.Serializer):
+    pickup = serializers.IntegerField(source="pickup.pk")
+    position = serializers.IntegerField()
+    distance_km = serializers.FloatField(help_text="From the previous stop (the association for the first).")
+
+
+class TourPlanSerializer(serializers.Serializer):
+    stops = TourStopSerializer(many=True)
+    total_km = serializers.FloatField()
+    load_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
+    load_m3 = serializers.DecimalField(max_digits=12, decimal_places=3)
+    over_capacity = serializers.BooleanField()
+
+
+#
+# Needs
+#
+class NeedSerializer(ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        default=OnlyMembershipDefault(permissions.claiming_organisations),
+        help_text="Defaults to your only claiming organisation; required when there are several.",
+    )
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    beneficiary = serializers.ChoiceField(choices=Beneficiary.choices)
+
+    class Meta:
+        model = Need
+        fields = (
+            "id", "organisation", "category", "quantity", "quantity_met", "description", "beneficiary", "deadline",
+            "status", "created_at",
+        )
+        read_only_fields = ("quantity_met", "status", "created_at")
+        extra_kwargs = {"description": {"default": ""}}
+
+
+#
+# Impact
+#
+GROUP_BY_CHOICES = ("month", "category", "organisation", "receiver", "commune", "kind", "beneficiary")
+
+
+class ImpactQuerySerializer(serializers.Serializer):
+    """``?from=&to=`` (dates, inclusive) and ``group_by``."""
+
+    to = serializers.DateField(required=False)
+    group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES, required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False)  # a Python keyword: declared here
+        return fields
+
+    def validate(self, attrs):
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"to": [_("The end of the period is before its start.")]})
+        return attrs
+
+
+class ExportQuerySerializer(ImpactQuerySerializer):
+    format = serializers.ChoiceField(choices=("csv", "xlsx"), default="csv")
+    group_by = None
+
+
+class ImpactFiguresSerializer(serializers.Serializer):
+    items = serializers.IntegerField(help_text="Units (quantities summed).")
+    kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
+    reservations = serializers.IntegerField(help_text="Claims counted.")
+
+
+class ImpactGroupSerializer(ImpactFiguresSerializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+
+
+class ImpactSummarySerializer(serializers.Serializer):
+    totals = ImpactFiguresSerializer()
+    groups = ImpactGroupSerializer(many=True)
+

@@ -1,0 +1,376 @@
+"""Exchange endpoints: querysets from ``exchange.selectors``, writes by ``exchange.services``."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.history import HistoryEntrySerializer, history_entries
+from api.inventory.serializers import ItemSerializer
+from api.schema import CONFLICT
+from exchange import reports, selectors, services
+
+from .serializers import (
+    ExportQuerySerializer,
+    HandoverCodeSerializer,
+    ImpactQuerySerializer,
+    ImpactSummarySerializer,
+    NeedSerializer,
+    PickupSerializer,
+    ReasonSerializer,
+    ReservationSerializer,
+    TourPlanSerializer,
+    TourSerializer,
+)
+
+WORKFLOW = {200: ReservationSerializer, 409: CONFLICT}
+
+
+#
+# Reservations
+#
+@extend_schema_view(create=extend_schema(responses={201: ReservationSerializer, 409: CONFLICT}))
+class ReservationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+):
+    """Claims: the user's organisations' claims, the claims on their items, or all for the
+    département. Each action moves the claim one step along the workflow."""
+
+    serializer_class = ReservationSerializer
+    filterset_fields = ("status", "item", "requester", "mode", "pickup")
+
+    def get_queryset(self):
+        return selectors.visible_reservations(self.request.user).select_related("item")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.reservation_create(actor=self.request.user, **serializer.validated_data)
+
+    def _respond(self, reservation):
+        return Response(self.get_serializer(reservation).data)
+
+    @extend_schema(request=None, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """The giver's staff accepts the claim; a handover code is set."""
+        return self._respond(services.reservation_approve(actor=request.user, reservation=self.get_object()))
+
+    @extend_schema(request=ReasonSerializer, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """The giver's staff refuses the claim."""
+        body = _valid(ReasonSerializer, request)
+        return self._respond(
+            services.reservation_decline(actor=request.user, reservation=self.get_object(), **body)
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Either side calls the claim off before it is collected."""
+        body = _valid(ReasonSerializer, request)
+        return self._respond(services.reservation_cancel(actor=request.user, reservation=self.get_object(), **body))
+
+    @extend_schema(request=HandoverCodeSerializer, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def collect(self, request, pk=None):
+        """The requester's side took the units, proven by the giver's handover code (409 if wrong)."""
+        body = _valid(HandoverCodeSerializer, request)
+        return self._respond(
+            services.reservation_collect(actor=request.user, reservation=self.get_object(), **body)
+        )
+
+    @extend_schema(request=None, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        """The units reached the requester; a donation's impact is recorded."""
+        return self._respond(services.reservation_deliver(actor=request.user, reservation=self.get_object()))
+
+    @extend_schema(request=None, responses=WORKFLOW)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        """The giver's staff confirms a loan came back; the loan's impact is recorded."""
+        return self._respond(services.reservation_return(actor=request.user, reservation=self.get_object()))
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """Every step of the claim, newest first."""
+        return Response(HistoryEntrySerializer(history_entries(self.get_object()), many=True).data)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+#
+# Pickups and tours
+#
+@extend_schema_view(
+    create=extend_schema(responses={201: PickupSerializer, 409: CONFLICT}),
+    partial_update=extend_schema(responses={200: PickupSerializer, 409: CONFLICT}),
+)
+class PickupViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stops at a giver's site, planned by the association's coordinators."""
+
+    serializer_class = PickupSerializer
+    filterset_fields = ("status", "organisation", "giver", "tour")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.visible_pickups(self.request.user).prefetch_related("reservations", "volunteers")
+
+    def perform_create(self, serializer):
+        fields = {"volunteers": [], **serializer.validated_data}
+        serializer.instance = services.pickup_create(actor=self.request.user, **fields)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.pickup_update(
+            actor=self.request.user, pickup=serializer.instance, **serializer.validated_data
+        )
+
+    def _respond(self, pickup):
+        return Response(self.get_serializer(self.get_queryset().get(pk=pickup.pk)).data)
+
+    @extend_schema(request=None, responses={200: PickupSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """The stop was made."""
+        return self._respond(services.pickup_done(actor=request.user, pickup=self.get_object()))
+
+    @extend_schema(request=None, responses={200: PickupSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def missed(self, request, pk=None):
+        """Nobody could collect: the reservations go back to planning."""
+        return self._respond(services.pickup_missed(actor=request.user, pickup=self.get_object()))
+
+
+@extend_schema_view(create=extend_schema(responses={201: TourSerializer, 409: CONFLICT}))
+class TourViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+):
+    """A day's run of an association's vehicle through several pickups."""
+
+    serializer_class = TourSerializer
+    filterset_fields = ("organisation", "date")
+
+    def get_queryset(self):
+        return selectors.visible_tours(self.request.user).prefetch_related("pickups", "volunteers")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.tour_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=None, responses={200: TourPlanSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def optimise(self, request, pk=None):
+        """Reorder the stops (nearest first from the association) and return them with distances."""
+        plan = services.tour_optimise(actor=request.user, tour=self.get_object())
+        return Response(TourPlanSerializer(plan).data)
+
+
+#
+# Needs
+#
+@extend_schema_view(create=extend_schema(responses={201: NeedSerializer}))
+class NeedViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+):
+    """What organisations are looking for; everyone signed in reads them."""
+
+    serializer_class = NeedSerializer
+    filterset_fields = ("status", "organisation", "category", "beneficiary")
+
+    def get_queryset(self):
+        return selectors.visible_needs(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.need_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(responses={200: ItemSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def matches(self, request, pk=None):
+        """Available items that could meet the need."""
+        items = (
+            selectors.need_matches(self.get_object())
+            .select_related("owner", "category")
+            .prefetch_related("photos")
+        )
+        page = self.paginate_queryset(items)
+        data = ItemSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=None, responses={200: NeedSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """The organisation no longer looks for this."""
+        return Response(self.get_serializer(services.need_close(actor=request.user, need=self.get_object())).data)
+
+
+#
+# Impact
+#
+PERIOD = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day counted (inclusive)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day counted (inclusive)."),
+]
+
+
+def _records(request, query: dict):
+    records = selectors.visible_impact_records(request.user)
+    if query.get("from"):
+        records = records.filter(date__gte=query["from"])
+    if query.get("to"):
+        records = records.filter(date__lte=query["to"])
+    return records
+
+
+class ImpactSummaryView(APIView):
+    """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped.
+
+    A donation counts when delivered, a loan when returned. The département sees every
+    record; others the records their organisations gave or received."""
+
+    @extend_schema(
+        parameters=[
+            *PERIOD,
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(reports.GROUP_BY)),
+        ],
+        responses={200: ImpactSummarySerializer},
+    )
+    def get(self, request):
+        query = _valid_query(ImpactQuerySerializer, request)
+        summary = reports.impact_summary(records=_records(request, query), group_by=query.get("group_by"))
+        return Response(ImpactSummarySerializer(summary).data)
+
+
+def _valid_query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class _IgnoreFormatParameter(DefaultContentNegotiation):
+    """``?format=`` chooses the file type here, not DRF's renderer; errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImpactExportView(APIView):
+    """One row per impact record (same visibility as the summary), as CSV or XLSX.
+
+    CSV: UTF-8 with a BOM, `;` separators and decimal commas, as spreadsheet software set up
+    for French expects."""
+
+    content_negotiation_class = _IgnoreFormatParameter
+
+    @extend_schema(
+        parameters=[*PERIOD, OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"])],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file"),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file"),
+        },
+    )
+    def get(self, request):
+        query = _valid_query(ExportQuerySerializer, request)
+        records = (
+            _records(request, query)
+            .select_related("giver", "receiver", "commune", "category")
+            .order_by("date", "pk")
+        )
+        stamp = timezone.localdate().isoformat()
+        if query["format"] == "xlsx":
+            response = HttpResponse(_xlsx(records), content_type=XLSX_TYPE)
+            response["Content-Disposition"] = f'attachment; filename="rebond-impact-{stamp}.xlsx"'
+            return response
+        response = StreamingHttpResponse(
+            _csv_lines(records, language=get_language()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="rebond-impact-{stamp}.csv"'
+        return response
+
+
+def _export_header() -> list[str]:
+    return [
+        _("Date"), _("Kind"), _("Reservation"), _("Giver"), _("Receiver"), _("Commune"), _("Category"),
+        _("Beneficiary public"), _("Quantity"), _("Weight (kg)"), _("Avoided emissions (kg CO2e)"),
+        _("Value (EUR)"), _("Loan days"),
+    ]
+
+
+def _export_row(record) -> list:
+    return [
+        record.date, record.get_kind_display(), record.reservation_id, record.giver.name, record.receiver.name,
+        record.commune.name, record.category.name, record.get_beneficiary_display(), record.quantity,
+        record.kg, record.co2e_kg, record.value_eur, record.loan_days,
+    ]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+def _csv_lines(records, *, language: str | None):
+    """Yield the CSV in chunks of rows (BOM first), reading records in chunks.
+
+    The body is produced after the view has returned, so the request's language is set
+    again around each chunk.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    with translation.override(language):
+        writer.writerow(_export_header())
+    yield "\ufeff" + flush()
+    rows = records.iterator(chunk_size=500)
+    while True:
+        with translation.override(language):
+            for _n, record in zip(range(500), rows, strict=False):
+                writer.writerow([_csv_cell(value) for value in _export_row(record)])
+        chunk = flush()
+        if not chunk:
+            return
+        yield chunk
+
+
+def _xlsx(records) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Impact"))
+    sheet.append(_export_header())
+    for record in records.iterator(chunk_size=500):
+        sheet.append(_export_row(record))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,54 @@
+"""OpenAPI: every operation documents the error shapes the exception handler produces."""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class WorkflowErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Machine-readable reason: invalid_transition, not_enough_units, …")
+
+
+# {"field": ["message", …]} or {"detail": "…"}; described as a free-form object of message lists.
+VALIDATION_ERROR = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "object"}]
+    },
+}
+
+CONFLICT = OpenApiResponse(WorkflowErrorSerializer, description="Workflow conflict (see `code`).")
+TOO_LARGE = OpenApiResponse(VALIDATION_ERROR, description="Upload or request body too large.")
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds 400/401/403/404/429 (and 409/413/415 on writes) to every operation that does not
+    already describe them, so clients and Schemathesis know every status we may answer."""
+
+    def _error_responses(self) -> dict:
+        errors = {
+            "400": OpenApiResponse(VALIDATION_ERROR, description="Invalid input."),
+            "401": OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+            "403": OpenApiResponse(ErrorSerializer, description="Not allowed."),
+            "404": OpenApiResponse(ErrorSerializer, description="Not found or not visible."),
+            "429": OpenApiResponse(ErrorSerializer, description="Too many requests."),
+        }
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            errors["409"] = CONFLICT
+            errors["413"] = TOO_LARGE
+            errors["415"] = OpenApiResponse(ErrorSerializer, description="Unsupported request content type.")
+        return errors
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, response in self._error_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses

@@ -1,0 +1,38 @@
+"""API v1 routes: one router, kebab-case plural paths (mounted at ``/api/v1/``)."""
+
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.routers import DefaultRouter
+
+from api.auth import TokenView
+from api.exchange import views as exchange_views
+from api.inventory import views as inventory_views
+
+router = DefaultRouter()
+router.register("organisations", inventory_views.OrganisationViewSet, basename="organisation")
+router.register("categories", inventory_views.CategoryViewSet, basename="category")
+router.register("items", inventory_views.ItemViewSet, basename="item")
+router.register("reservations", exchange_views.ReservationViewSet, basename="reservation")
+router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
+router.register("tours", exchange_views.TourViewSet, basename="tour")
+router.register("needs", exchange_views.NeedViewSet, basename="need")
+
+
+
+@csrf_exempt  # nothing to protect, and a POST to a wrong path must still get a JSON 404
+def not_found(request, *args, **kwargs):
+    """Anything else under /api/v1/ is a JSON 404 too (not Django's HTML page): clients parse it."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", inventory_views.MeView.as_view(), name="me"),
+    path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
+    path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
+    *router.urls,
+    re_path(r"^.*$", not_found),
+]
