@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# ASGI server: HTTP and WebSockets (static files through WhiteNoise). Uvicorn fans events out
+# to many sockets faster than Daphne here (bench/bench_fanout.py).
+SERVE = $(PY) -m uvicorn --host $(HOST) --port $(PORT) --no-access-log config.asgi:application
 
 .PHONY: install demo serve test test-unit test-e2e bench fuzz lint messages clean
 
@@ -23,10 +26,10 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Rebond: http://$(HOST):$(PORT)/ (logins in README.md; Ctrl+C to stop)"
-	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(SERVE)
 
 serve: install
-	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(SERVE)
 
 test: install test-unit test-e2e
 

@@ -151,7 +151,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "api.layers.EmbeddedChannelLayer"}}
 
 #
 # Tasks: in-process by default; the database queue (manage.py db_worker) in production.

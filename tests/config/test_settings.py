@@ -32,7 +32,7 @@ def _settings(**env):
 def test_defaults_are_the_embedded_stack_in_french():
     probe = _settings()
     assert probe["engine"] == "django.db.backends.sqlite3"
-    assert probe["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert probe["layer"] == "api.layers.EmbeddedChannelLayer"
     assert (probe["lang"], probe["tz"]) == ("fr", "Europe/Paris")
     assert probe["secure_cookie"] is False
 

@@ -1,8 +1,9 @@
 """Real time in real browsers: a claim disappears from a volunteer's catalogue and appears on
 the giver's item page without either page being reloaded.
 
-pytest-django's live server speaks WSGI only, so this test serves the app with Daphne (ASGI:
-HTTP and WebSockets, one process, in-memory channel layer) on the test database.
+pytest-django's live server speaks WSGI only, so this test serves the app as ``make demo``
+does, with Uvicorn (ASGI: HTTP and WebSockets, one process, in-memory channel layer), on the
+test database.
 """
 
 import os
@@ -42,7 +43,7 @@ def asgi_server(tmp_path):
     }
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "config.asgi:application"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "daphne.log").open("w"),
     )
     deadline = time.monotonic() + 20
@@ -54,10 +55,13 @@ def asgi_server(tmp_path):
             time.sleep(0.1)
     else:
         server.kill()
-        pytest.fail("Daphne did not start: " + (tmp_path / "daphne.log").read_text())
+        pytest.fail("the ASGI server did not start: " + (tmp_path / "server.log").read_text())
     yield f"http://127.0.0.1:{port}"
     server.terminate()
-    server.wait(timeout=10)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 @pytest.fixture
