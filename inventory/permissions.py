@@ -86,17 +86,23 @@ def can_manage_item(user, item: Item) -> bool:
     return can_manage_items_of(user, item.owner_id)
 
 
-def visible_items(user) -> QuerySet[Item]:
+def visible_items(user, statuses=None) -> QuerySet[Item]:
     """Items ``user`` may see: the catalogue, its own organisations' items, or all for the
-    département. Other organisations' drafts are never visible."""
+    département. Other organisations' drafts are never visible.
+
+    ``statuses`` narrows the result to those statuses; when they are all public ones (the
+    catalogue's usual ``status=available``), the own-items clause cannot add anything and is
+    left out, so the count is answered from the status index alone.
+    """
     if not _authenticated(user):
         return Item.objects.none()
-    if is_department_member(user):
-        return Item.objects.all()
+    items = Item.objects.filter(status__in=statuses) if statuses else Item.objects.all()
+    if is_department_member(user) or (statuses and set(statuses) <= set(PUBLIC_ITEM_STATUSES)):
+        return items
     own_items = Item.objects.filter(owner__in=organisations_of(user)).values("pk")
     # By id rather than by owner: every index holds the row id, so a catalogue count
     # (status filter + this rule) is answered from the status index alone.
-    return Item.objects.filter(Q(status__in=PUBLIC_ITEM_STATUSES) | Q(pk__in=own_items))
+    return items.filter(Q(status__in=PUBLIC_ITEM_STATUSES) | Q(pk__in=own_items))
 
 
 def can_view_item(user, item: Item) -> bool:

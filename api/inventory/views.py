@@ -16,7 +16,7 @@ from api.schema import CONFLICT, TOO_LARGE
 from exchange import services as exchange_services
 from inventory import permissions, services
 from inventory.filters import ItemFilterSet
-from inventory.models import Category, Organisation
+from inventory.models import Category, Item, Organisation
 
 from .serializers import (
     CategorySerializer,
@@ -97,7 +97,8 @@ class ItemViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         # Owner and category are rendered as ids: no join needed, only the photos.
-        return permissions.visible_items(self.request.user).prefetch_related("photos")
+        statuses = [s for s in self.request.query_params.getlist("status") if s in Item.Status.values]
+        return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related("photos")
 
     def perform_create(self, serializer):
         serializer.instance = services.item_create(actor=self.request.user, **serializer.validated_data)
