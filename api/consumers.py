@@ -68,5 +68,5 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def rebond_event(self, message):
-        """Forward an event published with ``{"type": "rebond.event", "event": {...}}``."""
-        await self.send_json(message["event"])
+        """Forward an event published with ``{"type": "rebond.event", "text": "<JSON>"}``."""
+        await self.send(text_data=message["text"])

@@ -1,14 +1,16 @@
 """Real-time events, sent through the channel layer only once the transaction commits.
 
 Services call ``publish()`` inside their transaction; nothing leaves if it rolls back. The
-consumer (real-time issue) forwards ``{"type": "rebond.event", "event": payload}`` messages
-to the browsers of the group.
+consumer forwards ``{"type": "rebond.event", "text": "<JSON>"}`` messages to the browsers of
+the group: the event is encoded once here, not once per connection.
 """
 
+import json
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,8 +44,9 @@ def _send(event: dict, groups: list[str]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "rebond.event", "text": json.dumps(event, cls=DjangoJSONEncoder)}
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, {"type": "rebond.event", "event": event})
+            async_to_sync(layer.group_send)(group, message)
         except Exception:  # a real-time hiccup must not hide the other groups' events
             logger.exception("could not send %s to %s", event.get("type"), group)

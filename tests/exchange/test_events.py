@@ -1,6 +1,7 @@
 """Events reach the channel layer only after commit, in the right groups."""
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -36,7 +37,7 @@ def listen(layer):
                         return
 
             async_to_sync(drain)()
-            return [m["event"] for m in messages if m["type"] == "rebond.event"]
+            return [json.loads(m["text"]) for m in messages if m["type"] == "rebond.event"]
 
         return received
 

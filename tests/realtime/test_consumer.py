@@ -1,6 +1,8 @@
 """The ``/ws/events/`` consumer through the real ASGI application and channel layer
 (in-memory by default, Redis when ``REDIS_URL`` is set, as in CI's second leg)."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -37,7 +39,7 @@ def _member_with_token(factory, role):
 
 
 async def _send(group, event):
-    await get_channel_layer().group_send(group, {"type": "rebond.event", "event": event})
+    await get_channel_layer().group_send(group, {"type": "rebond.event", "text": json.dumps(event)})
 
 
 async def test_anonymous_connection_is_refused():
