@@ -209,11 +209,11 @@ def process_photo(upload) -> ProcessedPhoto:
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(_("The picture declares too many pixels to be opened safely."), "too_many_pixels") from None
-    except Exception:
+    except Exception as error:
         # Pillow's decoders raise OSError, SyntaxError, ValueError, EOFError, but also
         # struct.error, TypeError or IndexError on some malformed files: whatever the
         # decoder trips on, the file is damaged for us, and never a 500.
-        logger.info("Photo refused as damaged", exc_info=True)
+        logger.info("Photo refused as damaged: %r", error)
         raise _refuse(
             _("The picture is damaged or incomplete (it may not have finished uploading). "
               "Try sending it again."),
