@@ -154,6 +154,15 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "api.layers.EmbeddedChannelLayer"}}
 
 #
+# Cache: the sign-in lock-out and the API throttles count there. The default (local memory)
+# is per process, which is right for the one Uvicorn process of the embedded stack; with
+# several server processes, point them all at one Redis database so that the counts add up.
+#
+CACHE_URL = env("DJANGO_CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+
+#
 # Tasks: in-process by default; the database queue (manage.py db_worker) in production.
 #
 TASKS = {
