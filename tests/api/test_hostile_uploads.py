@@ -210,8 +210,18 @@ def test_hostile_file_is_refused_with_a_message_and_leaves_nothing(
     assert response.status_code == expected, response.content
     messages = response.json()["image"]
     assert messages and all(message.startswith(FRENCH_OPENINGS) for message in messages), messages
-    assert not Photo.objects.exists()
+    assert not Photo.objects.exists() and not Photo.history.exists()
     assert _files(_media_root) == []
+
+
+def test_a_body_beyond_the_request_cap_is_413_before_it_is_read(api, staff, item, _media_root):
+    data = b"\xff\xd8" + b"\x00" * (17 * 1024 * 1024)  # over DATA_UPLOAD_MAX_MEMORY_SIZE (16.5 MB)
+
+    response = _post(api(staff), item, "seventeen.jpg", data, "image/jpeg")
+
+    assert response.status_code == 413
+    assert response.json()["detail"] == "La requête est trop volumineuse."
+    assert not Photo.objects.exists() and _files(_media_root) == []
 
 
 @pytest.mark.parametrize(("name", "build", "content_type"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
