@@ -1,6 +1,5 @@
 """``POST /api/v1/auth/token/``: a token for a username and password, with lock-out."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -39,8 +38,7 @@ class TokenView(ObtainAuthToken):
         wait = lockout.retry_after(username, address)
         if wait is not None:
             return Response(
-                {"detail": _("Too many failed attempts. Try again in %(minutes)s minutes.")
-                 % {"minutes": max(1, (wait + 59) // 60)}},
+                {"detail": lockout.locked_message(wait)},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(wait)},
             )

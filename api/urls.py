@@ -31,6 +31,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", inventory_views.MeView.as_view(), name="me"),
+    path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
     *router.urls,

@@ -154,6 +154,15 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "api.layers.EmbeddedChannelLayer"}}
 
 #
+# Cache: the sign-in lock-out and the API throttles count there. The default (local memory)
+# is per process, which is right for the one Uvicorn process of the embedded stack; with
+# several server processes, point them all at one Redis database so that the counts add up.
+#
+CACHE_URL = env("DJANGO_CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+
+#
 # Tasks: in-process by default; the database queue (manage.py db_worker) in production.
 #
 TASKS = {
@@ -178,6 +187,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 60 * 60 * 12  # a working day; staff sign in again the next morning
+# Facilities share computers (a school office, a care home's nursing station): the session
+# cookie dies with the browser, and the server forgets the session after SESSION_COOKIE_AGE
+# in any case (browsers that restore tabs may keep the cookie; the 12 hours still apply).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 #
 # Internationalisation: French first, English complete.
@@ -244,6 +257,10 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # The client address for the anonymous throttle is REMOTE_ADDR, never X-Forwarded-For
+    # (which anyone can send): behind a proxy, Uvicorn's --proxy-headers and
+    # --forwarded-allow-ips put the real client in REMOTE_ADDR (docs/security.md).
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("DJANGO_API_RATE_ANON", "120/minute"),
         "user": env("DJANGO_API_RATE_USER", "1200/minute"),

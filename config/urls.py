@@ -9,6 +9,8 @@ from frontend import views as frontend_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The sign-in page with the lock-out first; Django's other account pages after it.
+    path("accounts/login/", frontend_views.SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),

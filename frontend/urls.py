@@ -1,9 +1,13 @@
 from django.urls import path
 
-from .views import catalogue, core, exchange, items
+from .views import accounts, catalogue, core, exchange, items
 
 urlpatterns = [
     path("", core.home, name="home"),
+    # My personal data (GDPR): download, erasure
+    path("account/data/", accounts.my_data, name="my_data"),
+    path("account/data/download/", accounts.my_data_download, name="my_data_download"),
+    path("account/data/erase/", accounts.my_data_erase, name="my_data_erase"),
     # Staff: my organisation's items
     path("items/", items.my_items, name="my_items"),
     path("items/new/", items.item_create, name="item_create"),

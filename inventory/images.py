@@ -8,6 +8,7 @@ returns new files that contain pixels and nothing else.
 """
 
 import io
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 MAX_SIDE = 2048
 THUMBNAIL_SIDE = 400
@@ -40,6 +41,18 @@ ACCEPTED = {
     "WEBP": ({".webp"}, {"image/webp"}),
 }
 UNKNOWN_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+# EXIF orientation -> the transposition that puts the pixels upright.
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+logger = logging.getLogger(__name__)
 
 
 class PhotoError(ValidationError):
@@ -75,6 +88,21 @@ def _check_declared_type(upload, real_format: str) -> None:
             % {"declared": declared, "format": real_format.replace("MPO", "JPEG")},
             "type_mismatch",
         )
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation to the pixels.
+
+    Not ``ImageOps.exif_transpose``: it re-serialises the whole EXIF block, and a corrupt tag
+    elsewhere in it (a GPS entry of the wrong type) made it raise TypeError — a 500. We only
+    need the one tag, and the metadata is dropped anyway.
+    """
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # unreadable EXIF: keep the pixels as they are
+        return image
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -170,7 +198,7 @@ def process_photo(upload) -> ProcessedPhoto:
                 if scale > 1:
                     image.draft("RGB", (width // scale, height // scale))
             image.load()
-            image = ImageOps.exif_transpose(image)
+            image = _upright(image)
             image = _to_rgb(_to_srgb(image))
     except PhotoError:
         raise
@@ -181,7 +209,11 @@ def process_photo(upload) -> ProcessedPhoto:
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(_("The picture declares too many pixels to be opened safely."), "too_many_pixels") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
+    except Exception as error:
+        # Pillow's decoders raise OSError, SyntaxError, ValueError, EOFError, but also
+        # struct.error, TypeError or IndexError on some malformed files: whatever the
+        # decoder trips on, the file is damaged for us, and never a 500.
+        logger.info("Photo refused as damaged: %r", error)
         raise _refuse(
             _("The picture is damaged or incomplete (it may not have finished uploading). "
               "Try sending it again."),

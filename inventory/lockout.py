@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 
 def _key(kind: str, value: str) -> str:
@@ -54,3 +55,8 @@ def record_failure(username: str, address: str | None = None) -> None:
 def record_success(username: str) -> None:
     """A correct password clears the username's failures (not the address's)."""
     cache.delete(_key("user", username or ""))
+
+
+def locked_message(wait: int) -> str:
+    """What a locked-out person is told (the page and the API say the same)."""
+    return _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": max(1, (wait + 59) // 60)}

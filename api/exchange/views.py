@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
-from exchange import reports, selectors, services
+from exchange import privacy, reports, selectors, services
 
 from .serializers import (
     ExportQuerySerializer,
@@ -374,3 +374,11 @@ def _xlsx(records) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+class MyDataView(APIView):
+    """Everything Rebond stores about the signed-in person (GDPR), as on the "My data" page."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(privacy.personal_data(request.user), headers={"Cache-Control": "no-store"})

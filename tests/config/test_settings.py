@@ -57,3 +57,24 @@ def test_production_is_secure_and_passes_the_deploy_check():
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+HARDENING_PROBE = (
+    "import json, django; from django.conf import settings as s; django.setup(); "
+    "print(json.dumps({'origins': s.CSRF_TRUSTED_ORIGINS, 'proxy': s.SECURE_PROXY_SSL_HEADER, "
+    "'cache': s.CACHES['default']['BACKEND'], 'browser_close': s.SESSION_EXPIRE_AT_BROWSER_CLOSE, "
+    "'age': s.SESSION_COOKIE_AGE, 'csrf_secure': s.CSRF_COOKIE_SECURE, 'x_frame': s.X_FRAME_OPTIONS}))"
+)
+
+
+def test_production_takes_hosts_origins_and_proxy_header_from_the_environment():
+    result = _run(["-c", HARDENING_PROBE], DJANGO_ENV="production", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+                  DJANGO_ALLOWED_HOSTS="rebond.example", DJANGO_CSRF_TRUSTED_ORIGINS="https://rebond.example, https://b.example",
+                  DJANGO_CACHE_URL="redis://cache.example:6379/1")
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout)
+    assert probe["origins"] == ["https://rebond.example", "https://b.example"]
+    assert probe["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probe["browser_close"] is True and probe["age"] == 12 * 3600
+    assert probe["csrf_secure"] is True and probe["x_frame"] == "DENY"
