@@ -48,6 +48,17 @@ FIGURES = {
 }
 
 
+# SQLite sums decimals as floats: give every sum back at the column's precision.
+_STEPS = {"kg": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01")}
+
+
+def _exact(row: dict) -> dict:
+    for name, step in _STEPS.items():
+        if name in row:
+            row[name] = Decimal(row[name]).quantize(step)
+    return row
+
+
 class PeriodStart(Func):
     """First day of the month, quarter or year of a date column, with each database's own
     function: Django's Trunc* calls a Python function per row on SQLite (seconds at 10⁶ rows)."""
@@ -164,8 +175,9 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
         raise ValueError(f"unknown group_by: {group_by}")
     records = records.order_by()
     if not group_by:
-        return {"totals": records.aggregate(**FIGURES), "groups": []}
-    rows = list(records.annotate(key=_KEYS[group_by]).values("key").annotate(**FIGURES).order_by("key"))
+        return {"totals": _exact(records.aggregate(**FIGURES)), "groups": []}
+    rows = records.annotate(key=_KEYS[group_by]).values("key").annotate(**FIGURES).order_by("key")
+    rows = [_exact(row) for row in rows]
     label = _labeller(group_by, [row["key"] for row in rows])
     groups = [
         {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURES}}
@@ -212,7 +224,7 @@ def impact_kpis(
     """
     period = in_period(records, date_from, date_to).order_by()
     donation, loan = Q(kind=ImpactRecord.Kind.DONATION), Q(kind=ImpactRecord.Kind.LOAN)
-    kpis = period.aggregate(
+    kpis = _exact(period.aggregate(
         items_reused=Coalesce(Sum("quantity", filter=donation), Value(0)),
         loans=Count("pk", filter=loan),
         loan_days=Coalesce(Sum("loan_days", filter=loan), Value(0)),
@@ -223,7 +235,7 @@ def impact_kpis(
         receivers=Count("receiver", distinct=True),
         needs_met=Count("reservation__need", distinct=True),
         need_units=Coalesce(Sum("quantity", filter=Q(reservation__need__isnull=False)), Value(0)),
-    )
+    ))
     kpis["reuse_rate"], kpis["published"], kpis["taken"] = _reuse_rate(items, date_from, date_to)
     kpis["median_days"] = _median_days(period)
     return kpis
