@@ -2,11 +2,11 @@
 
 The data set (first quarter 2026, unless said otherwise):
 
-claim  giver (kind, commune)  receiver    published   collected   record           units  kg      CO2e     EUR     need
-r1     A care home, Créteil  R assoc.    2026-01-05  2026-01-08  donation 01-10   2      23.800  71.400   300.00  seniors
-r2     B school, Vitry       S care h.   2026-02-01  2026-02-11  donation 02-12   1      34.000  60.100   250.00  —
-r3     A                     R           2026-01-20  2026-01-21  loan 03-03, 40d  1      0.000   10.000   20.00   disabled
-r7     B                     R           2025-12-01  2025-12-20  donation 12-21   5      50.000  100.000  500.00  —
+claim  giver (kind, commune) receiver    published   collected   record           units  kg      CO2e     EUR    need
+r1     A care home, Créteil R assoc.    2026-01-05  2026-01-08  donation 01-10   2      23.800  71.400   300.00 seniors
+r2     B school, Vitry      S care h.   2026-02-01  2026-02-11  donation 02-12   1      34.000  60.100   250.00 —
+r3     A                    R           2026-01-20  2026-01-21  loan 03-03, 40d  1      0.000   10.000   20.00  disab.
+r7     B                    R           2025-12-01  2025-12-20  donation 12-21   5      50.000  100.000  500.00 —
 
 Items without a taker: i4 (B) published 2026-02-15 and expired; i5 (A) published 2026-03-01,
 still available; i6 (A) published 2026-03-10, withdrawn. Organisation I has no activity.
