@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -163,7 +165,13 @@ def annual_report(request, year: int):
 
 
 def _methodology_context() -> dict:
-    return {"categories": Category.objects.select_related("parent").order_by("parent__name_fr", "name_fr")}
+    # Each group row, then its sub-categories.
+    categories = (
+        Category.objects.select_related("parent")
+        .annotate(group=Coalesce("parent__name_fr", "name_fr"))
+        .order_by("group", F("parent").asc(nulls_first=True), "name_fr")
+    )
+    return {"categories": categories}
 
 
 @login_required

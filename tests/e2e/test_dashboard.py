@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from exchange.models import ImpactRecord, Reservation
-from inventory.models import Category, Commune
+from inventory.models import Category, Commune, Organisation
 from tests.factories import AssociationFactory, DepartmentFactory, ItemFactory, OrganisationFactory, member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -26,6 +26,22 @@ CANVAS_INK = """(canvases) => canvases.map((canvas) => {
 })"""
 
 
+def _record(giver, receiver, category, day, quantity):
+    published = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    item = ItemFactory(owner=giver, category=category, quantity=quantity, status="gone", published_at=published)
+    reservation = Reservation.objects.create(
+        item=item, requester=receiver, quantity=quantity, status="delivered",
+        collected_at=published + datetime.timedelta(days=day.day % 7 + 1),
+    )
+    ImpactRecord.objects.create(
+        reservation=reservation, kind="donation", date=day, quantity=quantity,
+        kg=Decimal(12 * quantity), co2e_kg=Decimal(30 * quantity), value_eur=Decimal(150),
+        category=category, giver=giver, receiver=receiver, commune=giver.commune, giver_kind=giver.kind,
+        receiver_kind=receiver.kind, beneficiary=["seniors", "families", ""][day.day % 3],
+        unit_weight_kg=Decimal(12), unit_co2e_kg=Decimal(30), unit_value_eur=Decimal(150),
+    )
+
+
 @pytest.fixture
 def viewer(db):
     association = AssociationFactory(name="Recyclerie du Val")
@@ -35,21 +51,8 @@ def viewer(db):
     ]
     categories = list(Category.objects.filter(key__in=["office-chair", "desk-table", "bed"]))
     for n in range(30):
-        giver, category = givers[n % 2], categories[n % 3]
-        day = datetime.date(2025 + n // 15, 1 + n % 12, 1 + n)
-        published = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
-        item = ItemFactory(owner=giver, category=category, quantity=1 + n % 4, status="gone", published_at=published)
-        reservation = Reservation.objects.create(
-            item=item, requester=association, quantity=item.quantity, status="delivered",
-            collected_at=published + datetime.timedelta(days=n % 7 + 1),
-        )
-        ImpactRecord.objects.create(
-            reservation=reservation, kind="donation", date=day, quantity=item.quantity,
-            kg=Decimal(12 * item.quantity), co2e_kg=Decimal(30 * item.quantity), value_eur=Decimal(150),
-            category=category, giver=giver, receiver=association, commune=giver.commune, giver_kind=giver.kind,
-            receiver_kind=association.kind, beneficiary=["seniors", "families", ""][n % 3],
-            unit_weight_kg=Decimal(12), unit_co2e_kg=Decimal(30), unit_value_eur=Decimal(150),
-        )
+        _record(givers[n % 2], association, categories[n % 3], datetime.date(2025 + n // 15, 1 + n % 12, 1 + n),
+                1 + n % 4)
     return member(DepartmentFactory(), "viewer", username="agnes")
 
 
@@ -82,7 +85,20 @@ def test_a_viewer_changes_the_period_and_sees_the_charts(browser, live_server, v
     page.locator(".period .chips a").first.click()  # the "this year" preset
     page.wait_for_url("**/dashboard/?date_from=*")
     expect(page.locator("#by-commune-canvas")).to_be_visible()
+    items_reused = page.locator("#kpis .kpi dd").first
+    before = int(items_reused.inner_text().replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
+
+    # live totals: a donation is delivered; the event re-reads the KPI cards (here dispatched by
+    # hand: the live server speaks no WebSocket; tests/e2e/test_live.py covers the socket)
+    giver, receiver = Organisation.objects.exclude(kind="department").order_by("pk")[:2]
+    _record(giver, receiver, Category.objects.get(key="bed"), timezone.localdate(), 4)
+    page.evaluate("() => document.body.dispatchEvent(new CustomEvent('rebond:impact.recorded', {bubbles: true}))")
+    expect(items_reused).to_have_text(str(before + 4))
     shoot(page, "dashboard-this-year")
+
+    page.goto(f"{live_server.url}/methodology/")
+    expect(page.locator(".basis-estimate").first).to_be_visible()
+    shoot(page, "methodology")
 
     page.goto(f"{live_server.url}/dashboard/report/2025/")
     expect(page.locator("#trend-canvas")).to_be_visible()

@@ -198,3 +198,11 @@ def test_json_script_is_not_executable(viewer, records):
         '<script id="by-category-data" type="application/json">')
     data = json.loads(page[start:page.index("</script>", start)])
     assert data["labels"] == ["Chaise / fauteuil de bureau"]
+
+
+def test_factors_are_shown_without_trailing_zeros(staff, db):
+    page = signed_in(staff).get("/methodology/").content.decode()
+
+    assert ">11,9 <span" in page  # office chair, 11.900 kg
+    assert "11,900" not in page
+    assert page.index("Mobilier</th>") < page.index("Mobilier › Armoire")  # group row, then its children
