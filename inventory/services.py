@@ -285,6 +285,7 @@ def category_update_factors(*, actor, category: Category, reason: str = "", **fi
     for name, value in fields.items():
         setattr(category, name, value)
     category.full_clean()
-    attribute(category, actor=actor, reason=reason.strip() or _("Impact factors edited"))
+    # history_change_reason holds 100 characters
+    attribute(category, actor=actor, reason=(reason.strip() or _("Impact factors edited"))[:100])
     category.save()
     return category

@@ -51,8 +51,10 @@ class PeriodForm(FieldTemplateMixin, forms.Form):
 
 def presets(today: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
     """The period picker's shortcuts."""
-    year_ago = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) \
-        else today.replace(year=today.year - 1, day=28)
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
     return [
         (_("This year"), datetime.date(today.year, 1, 1), today),
         (_("Last year"), datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31)),
@@ -184,7 +186,7 @@ def methodology(request):
 
 class FactorsForm(FieldTemplateMixin, forms.ModelForm):
     reason = forms.CharField(
-        label=gettext_lazy("Why this change"), required=False, max_length=200,
+        label=gettext_lazy("Why this change"), required=False, max_length=100,  # the history's column
         help_text=gettext_lazy("Kept in the category's history."),
     )
 
@@ -200,6 +202,7 @@ def category_factors(request, pk: int):
     if not permissions.is_department_manager(request.user):
         raise PermissionDenied
     category = get_object_or_404(Category, pk=pk)
+    # The form validates a copy: the service locks and saves the row itself.
     form = FactorsForm(request.POST or None, instance=Category.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in services.FACTOR_FIELDS}

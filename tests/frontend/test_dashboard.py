@@ -206,3 +206,12 @@ def test_factors_are_shown_without_trailing_zeros(staff, db):
     assert ">11,9 <span" in page  # office chair, 11.900 kg
     assert "11,900" not in page
     assert page.index("Mobilier</th>") < page.index("Mobilier › Armoire")  # group row, then its children
+
+
+def test_presets_handle_the_29th_of_february():
+    from frontend.views.impact import presets
+
+    this_year, last_year, last_12 = presets(datetime.date(2028, 2, 29))
+    assert this_year[1:] == (datetime.date(2028, 1, 1), datetime.date(2028, 2, 29))
+    assert last_year[1:] == (datetime.date(2027, 1, 1), datetime.date(2027, 12, 31))
+    assert last_12[1:] == (datetime.date(2027, 3, 1), datetime.date(2028, 2, 29))
