@@ -73,6 +73,8 @@ def impact_record_for(reservation: Reservation) -> ImpactRecord:
         giver=item.owner,
         receiver=reservation.requester,
         commune_id=item.owner.commune_id,
+        giver_kind=item.owner.kind,
+        receiver_kind=reservation.requester.kind,
         beneficiary=reservation.need.beneficiary if reservation.need_id else "",
         loan_days=loan_days,
         unit_weight_kg=_q(unit_weight, KG),

@@ -286,6 +286,12 @@ class ImpactRecord(models.Model):
     )
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
     beneficiary = models.CharField(_("beneficiary public"), max_length=20, choices=Beneficiary.choices, blank=True)
+    # The organisations' kinds on the day, like the commune: grouping by kind must not move
+    # when an organisation is later reclassified.
+    giver_kind = models.CharField(_("giver kind"), max_length=20, choices=Organisation.Kind.choices, blank=True)
+    receiver_kind = models.CharField(
+        _("receiver kind"), max_length=20, choices=Organisation.Kind.choices, blank=True,
+    )
     loan_days = models.PositiveIntegerField(_("loan days"), null=True, blank=True)
     unit_weight_kg = models.DecimalField(_("unit weight used (kg)"), max_digits=9, decimal_places=3)
     unit_co2e_kg = models.DecimalField(_("unit emissions used (kg CO2e)"), max_digits=9, decimal_places=3)

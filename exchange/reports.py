@@ -1,21 +1,41 @@
-"""Impact reports: totals and groups of impact records, computed by the database.
+"""Impact reports: totals, groups and KPIs of impact records, computed by the database.
 
-Reads only the typed columns of ``ImpactRecord`` (written once, with the factors of their
-day), so a report re-run next year gives the same figures.
+Reads only the typed columns of ``ImpactRecord`` (written once, with the factors, commune and
+organisation kinds of their day), so a report re-run next year gives the same figures. The
+API, the dashboard, the annual report and the exports all call these functions.
 """
 
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .models import Beneficiary, ImpactRecord
+from inventory.models import Category, Commune, Item, Organisation
 
-GROUP_BY = ("month", "category", "organisation", "receiver", "commune", "kind", "beneficiary")
+from .models import Beneficiary, ImpactRecord, Reservation
+
+GROUP_BY = (
+    "month", "quarter", "year", "category", "organisation", "receiver", "commune", "kind",
+    "giver_kind", "receiver_kind", "beneficiary",
+)
+PERIODS = ("month", "quarter", "year")
 
 FIGURES = {
     "items": Coalesce(Sum("quantity"), Value(0)),
@@ -24,50 +44,130 @@ FIGURES = {
     "value_eur": Coalesce(
         Sum("value_eur"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("value_eur")
     ),
-    "reservations": Count("reservation", distinct=True),
+    # A claim has at most one record (a donation on delivery or a loan on return), so counting
+    # records counts claims, without a DISTINCT that would stop PostgreSQL aggregating in parallel.
+    "reservations": Count("pk"),
 }
 
-# group_by -> (key expression, label columns fetched alongside)
+
+# SQLite sums decimals as floats: give every sum back at the column's precision.
+_STEPS = {"kg": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01")}
+
+
+def _exact(row: dict) -> dict:
+    for name, step in _STEPS.items():
+        if name in row:
+            row[name] = Decimal(row[name]).quantize(step)
+    return row
+
+
+class PeriodStart(Func):
+    """First day of the month, quarter or year of a date column, with each database's own
+    function: Django's Trunc* calls a Python function per row on SQLite (seconds at 10⁶ rows)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, *, period: str):
+        if period not in PERIODS:
+            raise ValueError(period)
+        self.period = period
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra):
+        template = f"DATE_TRUNC('{self.period}', (%(expressions)s)::timestamp)::date"
+        return super().as_sql(compiler, connection, template=template)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        templates = {
+            "month": "DATE(%(expressions)s, 'start of month')",
+            "year": "DATE(%(expressions)s, 'start of year')",
+            # back (month - 1) % 3 months from the first of the month
+            "quarter": "DATE(%(expressions)s, 'start of month', "
+            "'-' || ((CAST(STRFTIME('%%m', %(expressions)s) AS INTEGER) - 1) %% 3) || ' months')",
+        }
+        return super().as_sql(compiler, connection, template=templates[self.period])
+
+
+# group_by -> key expression; the labels of id keys are read afterwards, in one small query.
 _KEYS = {
-    "month": (TruncMonth("date"), ()),
-    "category": (F("category_id"), ("category__name_fr", "category__name_en")),
-    "organisation": (F("giver_id"), ("giver__name",)),
-    "receiver": (F("receiver_id"), ("receiver__name",)),
-    "commune": (F("commune_id"), ("commune__name",)),
-    "kind": (F("kind"), ()),
-    "beneficiary": (F("beneficiary"), ()),
+    "month": PeriodStart("date", period="month"),
+    "quarter": PeriodStart("date", period="quarter"),
+    "year": PeriodStart("date", period="year"),
+    "category": F("category_id"),
+    "organisation": F("giver_id"),
+    "receiver": F("receiver_id"),
+    "commune": F("commune_id"),
+    "kind": F("kind"),
+    "giver_kind": F("giver_kind"),
+    "receiver_kind": F("receiver_kind"),
+    "beneficiary": F("beneficiary"),
 }
 
 
-def _label(group_by: str, row: dict) -> str:
-    key = row["key"]
+def _as_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):  # some SQLite builds hand the DATE() text back unconverted
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def _key(group_by: str, value) -> str | None:
+    if value is None:
+        return None
+    if group_by in PERIODS:
+        day = _as_date(value)
+        if group_by == "month":
+            return day.strftime("%Y-%m")
+        if group_by == "quarter":
+            return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+        return str(day.year)
+    return str(value)
+
+
+def _labeller(group_by: str, keys: list):
+    """A function key -> label; at most one query for the names of ids."""
     if group_by == "month":
-        return formats.date_format(key, "YEAR_MONTH_FORMAT") if key else ""
+        return lambda key: formats.date_format(_as_date(key), "YEAR_MONTH_FORMAT")
+    if group_by == "quarter":
+        return lambda key: _("Q%(quarter)s %(year)s") % {
+            "quarter": (_as_date(key).month - 1) // 3 + 1, "year": _as_date(key).year}
+    if group_by == "year":
+        return lambda key: str(_as_date(key).year)
     if group_by == "category":
         english = (get_language() or "fr").startswith("en")
-        return row["category__name_en"] if english else row["category__name_fr"]
-    if group_by in ("organisation", "receiver", "commune"):
-        return row[_KEYS[group_by][1][0]]
+        names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name_en" if english else "name_fr"))
+        return lambda key: names.get(key, "")
+    if group_by in ("organisation", "receiver"):
+        names = dict(Organisation.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return lambda key: names.get(key, "")
+    if group_by == "commune":
+        names = dict(Commune.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return lambda key: names.get(key, "")
     if group_by == "kind":
-        return str(ImpactRecord.Kind(key).label) if key in ImpactRecord.Kind.values else key
-    if group_by == "beneficiary":
-        return str(Beneficiary(key).label) if key in Beneficiary.values else _("Not specified")
-    return str(key)
+        return lambda key: str(ImpactRecord.Kind(key).label) if key in ImpactRecord.Kind.values else key
+    if group_by in ("giver_kind", "receiver_kind"):
+        return lambda key: str(Organisation.Kind(key).label) if key in Organisation.Kind.values else _("Not specified")
+    return lambda key: str(Beneficiary(key).label) if key in Beneficiary.values else _("Not specified")
 
 
-def _key(value):
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.strftime("%Y-%m")
-    return None if value is None else str(value)
+def in_period(
+    records: QuerySet[ImpactRecord], date_from: datetime.date | None, date_to: datetime.date | None,
+) -> QuerySet[ImpactRecord]:
+    """Records dated from ``date_from`` to ``date_to``, both inclusive (either may be None)."""
+    if date_from:
+        records = records.filter(date__gte=date_from)
+    if date_to:
+        records = records.filter(date__lte=date_to)
+    return records
 
 
 def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> dict:
     """Totals of ``records`` and, with ``group_by``, the same figures per group.
 
     ``items`` sums the units, ``reservations`` counts the claims; kg, CO2e and EUR are the
-    sums of the records' own figures. Two queries, whatever the number of records.
+    sums of the records' own figures. One aggregate query (plus one for the groups' names).
+    With groups, the totals are the sums of the groups: every record falls in exactly one group.
 
     Raises:
         ValueError: ``group_by`` is not one of ``GROUP_BY``.
@@ -75,22 +175,101 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
     if group_by is not None and group_by not in GROUP_BY:
         raise ValueError(f"unknown group_by: {group_by}")
     records = records.order_by()
-    totals = records.aggregate(**FIGURES)
-    groups = []
-    if group_by:
-        expression, label_columns = _KEYS[group_by]
-        rows = (
-            records.annotate(key=expression)
-            .values("key", *label_columns)
-            .annotate(**FIGURES)
-            .order_by("key")
-        )
-        for row in rows:
-            groups.append(
-                {
-                    "key": _key(row["key"]),
-                    "label": _label(group_by, row),
-                    **{name: row[name] for name in FIGURES},
-                }
-            )
+    if not group_by:
+        return {"totals": _exact(records.aggregate(**FIGURES)), "groups": []}
+    rows = records.annotate(key=_KEYS[group_by]).values("key").annotate(**FIGURES).order_by("key")
+    rows = [_exact(row) for row in rows]
+    label = _labeller(group_by, [row["key"] for row in rows])
+    groups = [
+        {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURES}}
+        for row in rows
+    ]
+    totals = {name: sum((row[name] for row in rows), FIGURES_ZERO[name]) for name in FIGURES}
     return {"totals": totals, "groups": groups}
+
+
+FIGURES_ZERO = {"items": 0, "kg": Decimal("0.000"), "co2e_kg": Decimal("0.000"), "value_eur": Decimal("0.00"),
+                "reservations": 0}
+
+
+#
+# KPIs
+#
+TAKEN = (Reservation.Status.COLLECTED, Reservation.Status.DELIVERED, Reservation.Status.RETURNED)
+
+
+def impact_kpis(
+    *,
+    records: QuerySet[ImpactRecord],
+    items: QuerySet[Item],
+    date_from: datetime.date | None,
+    date_to: datetime.date | None,
+) -> dict:
+    """The dashboard's key figures for a period (both ends inclusive; None leaves it open).
+
+    ``records`` and ``items`` are the reader's scope (``exchange.selectors``), not yet
+    limited to the period. Figures (see the methodology page):
+
+    - ``items_reused``: units given away (donation records); ``loans`` and ``loan_days``: the
+      loan records and the sum of their days; ``kg``, ``co2e_kg``, ``value_eur``: sums of
+      every record's frozen figures;
+    - ``givers`` / ``receivers``: organisations with at least one record as giver / receiver;
+    - ``needs_met``: distinct needs served by the records, ``need_units`` their units;
+    - ``reuse_rate``: of the items of ``items`` published in the period whose fate is known,
+      the share that found a taker (a claim collected, delivered or returned) rather than
+      expiring; None when no such item;
+    - ``median_days``: median days from an item's publication to the collection of the claims
+      counted by the records; None when none.
+
+    Four queries, whatever the number of records.
+    """
+    period = in_period(records, date_from, date_to).order_by()
+    donation, loan = Q(kind=ImpactRecord.Kind.DONATION), Q(kind=ImpactRecord.Kind.LOAN)
+    kpis = _exact(period.aggregate(
+        items_reused=Coalesce(Sum("quantity", filter=donation), Value(0)),
+        loans=Count("pk", filter=loan),
+        loan_days=Coalesce(Sum("loan_days", filter=loan), Value(0)),
+        kg=FIGURES["kg"],
+        co2e_kg=FIGURES["co2e_kg"],
+        value_eur=FIGURES["value_eur"],
+        givers=Count("giver", distinct=True),
+        receivers=Count("receiver", distinct=True),
+        needs_met=Count("reservation__need", distinct=True),
+        need_units=Coalesce(Sum("quantity", filter=Q(reservation__need__isnull=False)), Value(0)),
+    ))
+    kpis["reuse_rate"], kpis["published"], kpis["taken"] = _reuse_rate(items, date_from, date_to)
+    kpis["median_days"] = _median_days(period)
+    return kpis
+
+
+def _reuse_rate(items: QuerySet[Item], date_from, date_to) -> tuple[Decimal | None, int, int]:
+    published = items.filter(published_at__isnull=False).order_by()
+    if date_from:
+        published = published.filter(published_at__date__gte=date_from)
+    if date_to:
+        published = published.filter(published_at__date__lte=date_to)
+    taken_q = Exists(Reservation.objects.filter(item=OuterRef("pk"), status__in=TAKEN))
+    counts = published.annotate(has_taker=taken_q).aggregate(
+        taken=Count("pk", filter=Q(has_taker=True)),
+        expired=Count("pk", filter=Q(has_taker=False, status=Item.Status.EXPIRED)),
+    )
+    settled = counts["taken"] + counts["expired"]
+    rate = (Decimal(counts["taken"]) / settled * 100).quantize(Decimal("0.1")) if settled else None
+    return rate, settled, counts["taken"]
+
+
+def _median_days(records: QuerySet[ImpactRecord]) -> Decimal | None:
+    """Median in SQL: order the delays, count them, read the middle one or two rows."""
+    delays = (
+        records.filter(reservation__collected_at__isnull=False, reservation__item__published_at__isnull=False)
+        .annotate(delay=ExpressionWrapper(
+            F("reservation__collected_at") - F("reservation__item__published_at"), output_field=DurationField()))
+        .order_by("delay")
+        .values_list("delay", flat=True)
+    )
+    count = delays.count()
+    if not count:
+        return None
+    middle = list(delays[(count - 1) // 2: count // 2 + 1])
+    seconds = sum(delay.total_seconds() for delay in middle) / len(middle)
+    return (Decimal(seconds) / 86400).quantize(Decimal("0.1"))

@@ -71,3 +71,12 @@ def visible_impact_records(user) -> QuerySet[ImpactRecord]:
         return ImpactRecord.objects.all()
     own = organisations_of(user)
     return ImpactRecord.objects.filter(Q(giver__in=own) | Q(receiver__in=own))
+
+
+def impact_items(user) -> QuerySet[Item]:
+    """Items whose fate the reader's reuse rate counts: all for the département, else their own."""
+    if not _signed_in(user):
+        return Item.objects.none()
+    if is_department_member(user):
+        return Item.objects.all()
+    return Item.objects.filter(owner__in=organisations_of(user))

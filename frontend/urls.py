@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, items
+from .views import accounts, catalogue, core, exchange, impact, items
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -43,4 +43,9 @@ urlpatterns = [
     path("notifications/", exchange.notifications, name="notifications"),
     path("notifications/read/", exchange.notifications_read, name="notifications_read"),
     path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
+    # Impact
+    path("dashboard/", impact.dashboard, name="dashboard"),
+    path("dashboard/report/<int:year>/", impact.annual_report, name="annual_report"),
+    path("methodology/", impact.methodology, name="methodology"),
+    path("methodology/categories/<int:pk>/", impact.category_factors, name="category_factors"),
 ]

@@ -16,7 +16,7 @@ from . import hooks, permissions
 from .errors import WorkflowError
 from .history import attribute
 from .images import process_photo
-from .models import Item, Organisation, Photo
+from .models import Category, Item, Organisation, Photo
 
 # Fields a staff member may set on an item (the rest belong to the workflow).
 EDITABLE_ITEM_FIELDS = (
@@ -253,3 +253,39 @@ def organisation_update(*, actor, organisation: Organisation, **fields) -> Organ
     attribute(organisation, actor=actor, reason=_("Organisation edited"))
     organisation.save()
     return organisation
+
+
+#
+# Categories' impact factors
+#
+FACTOR_FIELDS = (
+    "unit_weight_kg", "weight_basis", "unit_co2e_kg", "co2e_basis", "unit_value_eur", "value_basis",
+    "source", "note",
+)
+
+
+@transaction.atomic
+def category_update_factors(*, actor, category: Category, reason: str = "", **fields) -> Category:
+    """Change a category's impact factors, their basis, source or note (kept in its history).
+
+    Only records written afterwards use the new values: each impact record keeps the factors
+    it was computed with.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a département manager.
+        TypeError: a field is not one of ``FACTOR_FIELDS``.
+        ValidationError: a value is invalid (negative, unknown basis).
+    """
+    if not permissions.is_department_manager(actor):
+        raise PermissionDenied(_("Only the département's managers may change impact factors."))
+    unknown = set(fields) - set(FACTOR_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    for name, value in fields.items():
+        setattr(category, name, value)
+    category.full_clean()
+    # history_change_reason holds 100 characters
+    attribute(category, actor=actor, reason=(reason.strip() or _("Impact factors edited"))[:100])
+    category.save()
+    return category

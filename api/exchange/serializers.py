@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
 from api.serializers import ModelSerializer
-from exchange import selectors
+from exchange import reports, selectors
 from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour
 from inventory import permissions
 from inventory.models import Category, Membership, Organisation
@@ -145,7 +145,7 @@ class NeedSerializer(ModelSerializer):
 #
 # Impact
 #
-GROUP_BY_CHOICES = ("month", "category", "organisation", "receiver", "commune", "kind", "beneficiary")
+GROUP_BY_CHOICES = reports.GROUP_BY
 
 
 class ImpactQuerySerializer(serializers.Serializer):
@@ -184,7 +184,30 @@ class ImpactGroupSerializer(ImpactFiguresSerializer):
     label = serializers.CharField()
 
 
+class ImpactKpiSerializer(serializers.Serializer):
+    items_reused = serializers.IntegerField(help_text="Units given away (donations).")
+    loans = serializers.IntegerField(help_text="Loans returned.")
+    loan_days = serializers.IntegerField(help_text="Days of those loans, summed.")
+    kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
+    givers = serializers.IntegerField(help_text="Active giver organisations.")
+    receivers = serializers.IntegerField(help_text="Active receiving organisations.")
+    needs_met = serializers.IntegerField(help_text="Needs served.")
+    need_units = serializers.IntegerField(help_text="Units that served a need.")
+    reuse_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True,
+        help_text="Percent of the items published in the period, with a known fate, that found a taker.",
+    )
+    published = serializers.IntegerField(help_text="Items published in the period whose fate is known.")
+    taken = serializers.IntegerField(help_text="Of those, the items that found a taker.")
+    median_days = serializers.DecimalField(
+        max_digits=8, decimal_places=1, allow_null=True, help_text="Median days from publication to collection.",
+    )
+
+
 class ImpactSummarySerializer(serializers.Serializer):
     totals = ImpactFiguresSerializer()
     groups = ImpactGroupSerializer(many=True)
+    kpis = ImpactKpiSerializer()
 

@@ -231,16 +231,12 @@ PERIOD = [
 
 
 def _records(request, query: dict):
-    records = selectors.visible_impact_records(request.user)
-    if query.get("from"):
-        records = records.filter(date__gte=query["from"])
-    if query.get("to"):
-        records = records.filter(date__lte=query["to"])
-    return records
+    return reports.in_period(selectors.visible_impact_records(request.user), query.get("from"), query.get("to"))
 
 
 class ImpactSummaryView(APIView):
-    """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped.
+    """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped, and the key figures
+    of the period (as on the dashboard; see /methodology/).
 
     A donation counts when delivered, a loan when returned. The département sees every
     record; others the records their organisations gave or received."""
@@ -255,6 +251,10 @@ class ImpactSummaryView(APIView):
     def get(self, request):
         query = _valid_query(ImpactQuerySerializer, request)
         summary = reports.impact_summary(records=_records(request, query), group_by=query.get("group_by"))
+        summary["kpis"] = reports.impact_kpis(
+            records=selectors.visible_impact_records(request.user), items=selectors.impact_items(request.user),
+            date_from=query.get("from"), date_to=query.get("to"),
+        )
         return Response(ImpactSummarySerializer(summary).data)
 
 

@@ -139,3 +139,16 @@ def test_unknown_export_format_is_400(api, viewer):
     response = api(viewer).get("/api/v1/impact/export/?format=pdf")
 
     assert response.status_code == 400 and "format" in response.json()
+
+
+def test_summary_has_the_kpis_and_new_groups(api, viewer, records):
+    body = api(viewer).get("/api/v1/impact/summary/?from=2026-03-01&to=2026-03-31&group_by=quarter").json()
+
+    assert [g["key"] for g in body["groups"]] == ["2026-Q1"]
+    kpis = body["kpis"]
+    assert (kpis["items_reused"], kpis["loans"], kpis["loan_days"]) == (2, 1, 30)
+    assert (kpis["kg"], kpis["co2e_kg"], kpis["value_eur"]) == ("24.500", "65.250", "192.50")
+    assert (kpis["givers"], kpis["receivers"]) == (1, 1)
+    assert kpis["reuse_rate"] is None and kpis["median_days"] is None
+    by_year = api(viewer).get("/api/v1/impact/summary/?group_by=year").json()["groups"]
+    assert [(g["key"], g["items"]) for g in by_year] == [("2026", 7)]

@@ -104,3 +104,12 @@ def test_a_short_loan_counts_at_least_one_day(workflow):
     record = ImpactRecord.objects.get()
     assert record.loan_days == 1
     assert record.co2e_kg == (Decimal("35.7") / 365).quantize(Decimal("0.001"))
+
+
+def test_the_organisations_kinds_are_frozen_in_the_record(workflow, giver, association):
+    workflow.to("delivered", quantity=1)
+    giver.kind = "other"
+    giver.save()
+
+    record = ImpactRecord.objects.get()
+    assert (record.giver_kind, record.receiver_kind) == ("care_home", "association")

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -85,3 +87,43 @@ def test_only_drafts_are_deleted_with_their_files(staff, item, _media_root):
     services.photo_add(actor=staff, item=item, upload=upload())
     services.item_delete(actor=staff, item=item)
     assert not Item.objects.filter(pk=item.pk).exists()
+
+
+#
+# Impact factors
+#
+def test_a_manager_changes_factors_with_a_reason_in_history(manager):
+    chair = Category.objects.get(key="office-chair")
+    services.category_update_factors(actor=manager, category=chair, unit_co2e_kg=Decimal("40"), co2e_basis="sourced",
+                            reason="ADEME 2026")
+
+    chair.refresh_from_db()
+    assert chair.unit_co2e_kg == Decimal("40") and chair.co2e_basis == "sourced"
+    assert chair.unit_weight_kg == Decimal("11.9")  # untouched
+    latest = chair.history.first()
+    assert latest.history_user == manager and latest.history_change_reason == "ADEME 2026"
+
+
+def test_only_department_managers_change_factors(viewer, staff):
+    from django.core.exceptions import PermissionDenied
+
+    chair = Category.objects.get(key="office-chair")
+    for user in (viewer, staff):
+        with pytest.raises(PermissionDenied):
+            services.category_update_factors(actor=user, category=chair, unit_co2e_kg=Decimal("1"))
+    assert Category.objects.get(key="office-chair").unit_co2e_kg == Decimal("35.7")
+
+
+def test_factors_are_validated_and_limited_to_factor_fields(manager):
+    from django.core.exceptions import ValidationError
+
+    chair = Category.objects.get(key="office-chair")
+    rows = chair.history.count()
+    with pytest.raises(ValidationError):
+        services.category_update_factors(actor=manager, category=chair, unit_weight_kg=Decimal("-1"))
+    with pytest.raises(ValidationError):
+        services.category_update_factors(actor=manager, category=chair, weight_basis="guess")
+    with pytest.raises(TypeError):
+        services.category_update_factors(actor=manager, category=chair, key="hacked")
+    assert chair.history.count() == rows  # nothing written
+    assert Category.objects.get(key="office-chair").unit_weight_kg == Decimal("11.9")
