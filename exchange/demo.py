@@ -8,7 +8,7 @@ from django.utils import timezone
 from inventory.models import Item, Membership
 
 from . import services
-from .models import Beneficiary, Reservation
+from .models import Beneficiary, ImpactRecord, Reservation
 
 # One reservation per step of the pipeline, in this order (a loan last).
 DEMO_STEPS = ("requested", "approved", "scheduled", "collected", "delivered", "declined", "cancelled", "returned")
@@ -84,3 +84,55 @@ def build_demo_workflow(*, items, users) -> list[Reservation]:
             deadline=(now + timedelta(days=60)).date(),
         )
     return created
+
+
+# Who the demo's past deliveries served, in turn (the dashboard's "by beneficiary public").
+HISTORY_PUBLICS = (
+    Beneficiary.SENIORS, Beneficiary.FAMILIES, Beneficiary.DISABLED, Beneficiary.RSA, Beneficiary.ISOLATED_MINORS,
+)
+
+
+def build_demo_history(*, items, users, months: int = 12) -> list[Reservation]:
+    """Deliver one to three units of each item through the whole workflow, as if over the
+    past ``months`` months, so the dashboard has a year of figures to show.
+
+    Each delivery runs through the real services (counters, history, notifications and the
+    impact record); only the impact records' dates are then spread over the past months.
+    That back-dating is for demo data alone: the ledger is otherwise never rewritten.
+
+    Args:
+        items: published items with free units, not medical, owned by organisations with staff.
+        users: as for ``build_demo_workflow``.
+    """
+    coordinator, volunteer = users["coordinator"], users["volunteer"]
+    association = Membership.objects.get(user=coordinator, role=Membership.Role.COORDINATOR).organisation
+    now = timezone.now()
+    needs = [
+        services.need_create(
+            actor=coordinator, organisation=association, category=items[0].category, quantity=1000,
+            description="Équipement des familles et des personnes accompagnées", beneficiary=public,
+        )
+        for public in HISTORY_PUBLICS
+    ] if items else []
+    delivered = []
+    for index, item in enumerate(items):
+        staff = _staff_of(item)
+        quantity = min(item.quantity_available, 1 + index % 3)
+        if quantity < 1:
+            continue
+        reservation = services.reservation_create(
+            actor=coordinator, item=item, requester=association, quantity=quantity,
+            mode=Reservation.Mode.DONATION, need=needs[index % len(needs)], purpose="Redistribution solidaire",
+        )
+        reservation = services.reservation_approve(actor=staff, reservation=reservation)
+        start = now + timedelta(hours=1)
+        services.pickup_create(actor=coordinator, reservations=[reservation], window_start=start,
+                               window_end=start + timedelta(hours=2), volunteers=[volunteer])
+        reservation.refresh_from_db()
+        reservation = services.reservation_collect(actor=volunteer, reservation=reservation,
+                                                   handover_code=reservation.handover_code)
+        reservation = services.reservation_deliver(actor=volunteer, reservation=reservation)
+        past = (now - timedelta(days=30 * (index % months) + index % 27)).date()
+        ImpactRecord.objects.filter(reservation=reservation).update(date=past)
+        delivered.append(reservation)
+    return delivered

@@ -18,7 +18,7 @@ HistoricalPhoto = Photo.history.model
 
 pytestmark = pytest.mark.django_db
 INVENTORY_REASONS = ["Objet créé", "Publié", demo.BULK_REASON]
-PUBLISHED = [Item.Status.AVAILABLE, Item.Status.RESERVED]  # the exchange demo claims some units
+PUBLISHED = [Item.Status.AVAILABLE, Item.Status.RESERVED, Item.Status.GONE]  # the exchange demo claims units
 
 
 def load_demo(*args) -> str:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils.translation import gettext as _
 
-from exchange.demo import build_demo_workflow
+from exchange.demo import DEMO_STEPS, build_demo_history, build_demo_workflow
 from inventory import demo
 from inventory.models import Item, Membership, Organisation
 
@@ -32,7 +32,8 @@ class Command(BaseCommand):
                         item for item in data.items
                         if item.status == Item.Status.AVAILABLE and not item.category.is_medical
                     ]
-                    build_demo_workflow(items=claimable, users=data.users)
+                    build_demo_workflow(items=claimable[:len(DEMO_STEPS)], users=data.users)
+                    build_demo_history(items=claimable[len(DEMO_STEPS):], users=data.users)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if data.created:
