@@ -161,7 +161,11 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
             done = waiting.setdefault(claim, asyncio.get_running_loop().create_future())
             if len(arrivals.get(claim, [])) == clients and not done.done():
                 done.set_result(arrivals[claim][-1])
-            last = await asyncio.wait_for(done, 30)
+            try:
+                last = await asyncio.wait_for(done, 30)
+            except TimeoutError:
+                missing = clients - len(arrivals.get(claim, []))
+                raise RuntimeError(f"{missing} of {clients} clients never received claim {claim}") from None
             samples.append((last - started) * 1000)
             async with session.post(f"{api}/reservations/{claim}/cancel/", headers=headers,
                                     json={"reason": "bench"}) as response:
@@ -209,7 +213,11 @@ def main() -> None:
         processes, ports = start_servers(workers, db_path, redis_url)
         try:
             for clients in CLIENTS:
-                samples = run_loop(run(ports, data, clients))
+                try:
+                    samples = run_loop(run(ports, data, clients))
+                except RuntimeError as error:
+                    print(f"{label:<22} {clients:>7}  FAILED: {error}")
+                    continue
                 median = statistics.median(samples)
                 verdict = "" if clients != 1000 else ("  within target" if median <= TARGET_MS else "  OVER TARGET")
                 print(f"{label:<22} {clients:>7} {median:>10.1f} {max(samples):>8.1f}{verdict}")
