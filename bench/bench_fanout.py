@@ -121,6 +121,7 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
     waiting: dict[int, asyncio.Future] = {}
     arrivals: dict[int, list[float]] = {}
     expected = {"n": clients, "id": None}
+    closed = []  # close codes of sockets the server ended before the run was over
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         async def listen(port: int, ready: asyncio.Event):
@@ -128,12 +129,15 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
             async with session.ws_connect(url, origin=f"http://127.0.0.1:{port}", heartbeat=None) as ws:
                 ready.set()
                 async for message in ws:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        break
                     event = message.json()
                     if event.get("type") == "reservation.created":
                         now = time.perf_counter()
                         arrivals.setdefault(event["id"], []).append(now)
                         if len(arrivals[event["id"]]) == expected["n"] and event["id"] in waiting:
                             waiting[event["id"]].set_result(now)
+                closed.append(ws.close_code)
 
         tasks, batch = [], []
         for index in range(clients):
@@ -165,7 +169,10 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
                 last = await asyncio.wait_for(done, 30)
             except TimeoutError:
                 missing = clients - len(arrivals.get(claim, []))
-                raise RuntimeError(f"{missing} of {clients} clients never received claim {claim}") from None
+                raise RuntimeError(
+                    f"{missing} of {clients} clients never received claim {claim}; "
+                    f"sockets closed by the server: {len(closed)} (codes {sorted(set(map(str, closed)))})"
+                ) from None
             samples.append((last - started) * 1000)
             async with session.post(f"{api}/reservations/{claim}/cancel/", headers=headers,
                                     json={"reason": "bench"}) as response:

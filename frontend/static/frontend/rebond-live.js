@@ -24,6 +24,12 @@ export function connect({ path = "/ws/events/", target = document.body } = {}) {
     socket = new WebSocket(`${scheme}://${window.location.host}${path}`);
     socket.addEventListener("open", () => {
       delay = MIN_DELAY_MS;
+      // Events sent while the line was down are lost: after a reconnection, the parts of
+      // the page that listen for "rebond:reconnected" refresh themselves once.
+      if (target.dataset.live === "off") {
+        dispatch("rebond:reconnected", { type: "reconnected" });
+        dispatch("rebond:event", { type: "reconnected" });
+      }
       target.dataset.live = "on";
     });
     socket.addEventListener("message", (message) => {
