@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, core, exchange, items
+from .views import catalogue, core, exchange, items, onboarding
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -39,4 +39,12 @@ urlpatterns = [
     path("notifications/", exchange.notifications, name="notifications"),
     path("notifications/read/", exchange.notifications_read, name="notifications_read"),
     path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
+    # Onboarding: the département's settings, directory import, invitations
+    path("department/organisations/", onboarding.organisations, name="organisations"),
+    path("department/organisations/import/", onboarding.organisations_import, name="organisations_import"),
+    path("department/organisations/<int:pk>/", onboarding.organisation_edit, name="organisation_edit"),
+    path("department/settings/", onboarding.department_settings, name="department_settings"),
+    path("invitations/", onboarding.invitation_list, name="invitations"),
+    path("invitations/<int:pk>/<slug:action>/", onboarding.invitation_action, name="invitation_action"),
+    path("invitations/<str:token>/", onboarding.invitation_accept, name="invitation_accept"),
 ]

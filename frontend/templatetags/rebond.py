@@ -27,6 +27,7 @@ def main_nav(context):
         "is_claimer": bool(roles & {Role.STAFF, Role.VOLUNTEER, Role.COORDINATOR}),
         "is_field": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
         "is_coordinator": Role.COORDINATOR in roles,
+        "is_manager": Role.MANAGER in roles and "department" in roles,
         "dashboard_url": dashboard_url() if "department" in roles else None,
         "unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count(),
     }
