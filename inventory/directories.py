@@ -159,9 +159,9 @@ def plan_finess(data: bytes) -> ImportPlan:
         tag = values[0]
         if tag == "structureet":
             if len(values) != len(STRUCTURE_FIELDS) + 1:
-                plan.rows.append(PlanRow("reject", number, reason=_(
-                    "Broken line: %(found)s fields instead of %(expected)s."
-                ) % {"found": len(values), "expected": len(STRUCTURE_FIELDS) + 1}))
+                plan.rows.append(PlanRow("reject", number, identifier=values[1][:9] if len(values) > 1 else "",
+                                         reason=_("Broken line: %(found)s fields instead of %(expected)s.")
+                                         % {"found": len(values), "expected": len(STRUCTURE_FIELDS) + 1}))
                 continue
             structures.append((number, dict(zip(STRUCTURE_FIELDS, values[1:], strict=True))))
         elif tag == "geolocalisation":
