@@ -92,6 +92,7 @@ class ImportPlan:
     source: str = ""
     rows: list[PlanRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set, repr=False)  # identifiers already planned
 
     def of(self, action: str) -> list[PlanRow]:
         return [row for row in self.rows if row.action == action]
@@ -135,7 +136,7 @@ def _coordinate(value: float) -> Decimal:
 
 def plan_import(data: bytes) -> ImportPlan:
     """Read an uploaded directory file (either format, detected from its first line)."""
-    if data.startswith(b"finess;"):
+    if data.removeprefix(b"\xef\xbb\xbf").startswith(b"finess;"):
         return plan_finess(data)
     return plan_annuaire(data)
 
@@ -143,7 +144,7 @@ def plan_import(data: bytes) -> ImportPlan:
 def plan_finess(data: bytes) -> ImportPlan:
     plan = ImportPlan(source=FINESS)
     # Latin-1 decodes any byte: try UTF-8 first so a UTF-8 file keeps its accents.
-    text = _decode(data, ("utf-8", "latin-1"))
+    text = _decode(data, ("utf-8-sig", "latin-1"))
     lines = text.splitlines()
     if not lines or not lines[0].startswith("finess;"):
         plan.errors.append(_("This is not a FINESS extraction: its first line should start with “finess;”."))
@@ -168,12 +169,8 @@ def plan_finess(data: bytes) -> ImportPlan:
             if len(values) < len(GEO_FIELDS) + 1:
                 plan.rows.append(PlanRow("reject", number, reason=_("Broken geolocation line.")))
                 continue
-            geo = dict(zip(GEO_FIELDS, values[1:4], strict=True))
-            try:
-                coordinates[geo["nofinesset"]] = _lambert93_to_wgs84(float(geo["coordxet"]), float(geo["coordyet"]))
-            except ValueError:
-                plan.rows.append(PlanRow("reject", number, identifier=geo["nofinesset"],
-                                         reason=_("Coordinates are not numbers.")))
+            # Projected later, for the kept establishments only (the national file has ~100,000).
+            coordinates[values[1].strip()] = (values[2], values[3])
         else:
             plan.rows.append(PlanRow("reject", number, reason=_("Unknown line type “%(tag)s”.") % {"tag": tag[:30]}))
     if not structures:
@@ -194,7 +191,10 @@ def plan_finess(data: bytes) -> ImportPlan:
         insee = row["departement"].strip() + row["commune"].strip()
         street = " ".join(part.strip() for part in (row["numvoie"], row["typvoie"], row["voie"]) if part.strip())
         postcode = row["ligneacheminement"].strip()[:5]
-        latitude_longitude = coordinates.get(identifier)
+        try:
+            latitude_longitude = _lambert93_to_wgs84(*map(float, coordinates[identifier]))
+        except (KeyError, ValueError):  # no geolocation line, or not numbers: the commune's centre
+            latitude_longitude = None
         fields = {
             "name": name, "address": street, "postcode": postcode, "commune": insee,
             "siret": row["siret"].strip(), "finess": identifier, "contact_phone": row["telephone"].strip(),
@@ -211,17 +211,27 @@ def plan_annuaire(data: bytes) -> ImportPlan:
     if text is None:
         plan.errors.append(_("The file is not in UTF-8: export the Annuaire de l'éducation again as UTF-8 CSV."))
         return plan
-    reader = csv.reader(io.StringIO(text), delimiter=";")
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(text), delimiter=";", strict=True)
+    try:
+        header = next(reader, None)
+        _plan_annuaire_rows(plan, reader, header)
+    except csv.Error as error:
+        plan.rows.clear()
+        plan.errors.append(_("Line %(line)s cannot be read (%(error)s): the file is damaged.")
+                           % {"line": reader.line_num, "error": error})
+    return plan
+
+
+def _plan_annuaire_rows(plan: ImportPlan, reader, header: list[str] | None) -> None:
     if not header:
         plan.errors.append(_("The file is empty."))
-        return plan
+        return
     columns = [_normalise_header(label) for label in header]
     missing = [name for name in ANNUAIRE_REQUIRED if name not in columns]
     if missing:
         plan.errors.append(_("Columns are missing: %(columns)s. Is this an Annuaire de l'éducation export?")
                            % {"columns": ", ".join(missing)})
-        return plan
+        return
 
     department = _department_code()
     communes = {commune.insee: commune for commune in Commune.objects.all()}
@@ -262,7 +272,6 @@ def plan_annuaire(data: bytes) -> ImportPlan:
         if math.isfinite(latitude) and math.isfinite(longitude):
             fields["latitude"], fields["longitude"] = str(_coordinate(latitude)), str(_coordinate(longitude))
         _plan_row(plan, number, fields, communes, key="uai", kind=Organisation.Kind.SCHOOL)
-    return plan
 
 
 def _plan_row(plan: ImportPlan, number: int, fields: dict, communes: dict, *, key: str, kind: str) -> None:
@@ -272,10 +281,10 @@ def _plan_row(plan: ImportPlan, number: int, fields: dict, communes: dict, *, ke
         plan.rows.append(PlanRow("reject", number, identifier, name, _(
             "Commune %(insee)s is not one of the département's communes.") % {"insee": fields["commune"]}))
         return
-    if any(row.identifier == identifier and row.action in ("create", "update", "skip")
-           and row.fields for row in plan.rows):
+    if identifier in plan.kept:
         plan.rows.append(PlanRow("reject", number, identifier, name, _("Repeats an earlier line.")))
         return
+    plan.kept.add(identifier)
     existing = Organisation.objects.filter(**{key: identifier}).first()
     if existing is None and fields.get("siret"):
         existing = Organisation.objects.filter(siret=fields["siret"]).first()

@@ -6,6 +6,7 @@ Every write goes through ``inventory.directories``, ``inventory.invitations`` or
 """
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -64,6 +65,19 @@ def _stored_upload(request, token: str) -> str | None:
     return data["name"]
 
 
+def _forget_stale_uploads() -> None:
+    """Remove kept files whose preview can no longer be confirmed."""
+    try:
+        names = default_storage.listdir("imports")[1]
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - timedelta(seconds=IMPORT_MAX_AGE)
+    for name in names:
+        path = f"imports/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+
+
 @login_required
 def organisations_import(request):
     """Upload → preview (nothing written) → confirm (the kept file is planned again and
@@ -98,6 +112,7 @@ def organisations_import(request):
         context["sections"] = [
             (key, title, plan.of(key)[:SKIPPED_SHOWN], len(plan.of(key))) for key, title in titles.items()
         ]
+        _forget_stale_uploads()
         if not plan.errors:
             # Kept server-side under a random name (never served: the media view only serves
             # images); the signed token ties it to this manager for an hour.

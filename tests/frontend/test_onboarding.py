@@ -59,6 +59,20 @@ def test_import_preview_then_confirm(manager, _media_root):
     assert not list((_media_root / "imports").iterdir())  # the kept file is removed
 
 
+def test_unconfirmed_previews_are_removed_after_an_hour(manager, _media_root):
+    import os
+    import time
+
+    client = signed_in(manager)
+    client.post("/department/organisations/import/", {"file": upload("annuaire_education_94.csv")})
+    [old] = (_media_root / "imports").iterdir()
+    an_hour_ago = time.time() - 3700
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    client.post("/department/organisations/import/", {"file": upload("annuaire_education_94.csv")})
+    assert old not in list((_media_root / "imports").iterdir())
+    assert len(list((_media_root / "imports").iterdir())) == 1
+
+
 def test_import_malformed_file_shows_the_report(manager):
     response = signed_in(manager).post("/department/organisations/import/", {"file": upload("x.csv", b"a;b\n1;2\n")})
     page = response.content.decode()

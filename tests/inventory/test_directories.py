@@ -77,6 +77,20 @@ def test_finess_insee_code_is_departement_plus_commune(manager):
     assert Organisation.objects.get(finess="940000037").name == "EHPAD LE CÈDRE BLEU"  # Latin-1 read
 
 
+def test_finess_in_utf8_with_bom_is_read_too(db):
+    data = b"\xef\xbb\xbf" + FINESS_FILE.read_bytes().decode("latin-1").encode("utf-8")
+    plan = plan_import(data)
+    assert plan.errors == [] and "EHPAD LE CÈDRE BLEU" in {row.name for row in plan.of("create")}
+
+
+def test_finess_without_geolocation_falls_back_to_the_commune(manager):
+    lines = FINESS_FILE.read_bytes().split(b"\r\n")
+    data = b"\r\n".join(line for line in lines if not line.startswith(b"geolocalisation;940000011"))
+    apply_import(actor=manager, plan=plan_import(data))
+    ehpad = Organisation.objects.get(finess="940000011")
+    assert ehpad.latitude is None and ehpad.location == (48.7845, 2.4523)  # Créteil's centre
+
+
 def test_annuaire_keeps_open_public_colleges_only(db):
     plan = plan_import(ANNUAIRE_FILE.read_bytes())
     reasons = {row.identifier: row.reason for row in plan.of("skip")}
@@ -122,6 +136,8 @@ def test_commune_outside_the_table_is_rejected(db):
     (b"uai;nom\r\n0940001K;College\r\n", "Columns are missing"),
     (b"finess;etalab;94\r\nstructureet;940000011;broken\r\n", "no establishment line"),
     (b"finess;etalab\r\n\x00\x01structureet", "encoding"),
+    (ANNUAIRE_FILE.read_bytes().replace(b";Coll\xc3\xa8ge Jean Moulin;", b';"Coll\xc3\xa8ge Jean Moulin;'),
+     "cannot be read"),
 ])
 def test_malformed_file_gives_a_clear_report_and_writes_nothing(manager, data, message):
     before = snapshot()
