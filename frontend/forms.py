@@ -245,6 +245,10 @@ class InvitationForm(FieldTemplateMixin, forms.Form):
 
 
 class AcceptInvitationForm(FieldTemplateMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     password1 = forms.CharField(label=_("Password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("Password again"), strip=False,

@@ -144,9 +144,9 @@ def existing_user(invitation: Invitation):
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str):
+def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = ""):
     """Use an invitation: create the user (or take the existing one with that e-mail, whose
-    password is then left alone), add the membership, and return the user.
+    password and name are then left alone), add the membership, and return the user.
 
     Raises:
         WorkflowError: ``invalid_invitation`` when the link is unknown, used, revoked or expired.
@@ -159,7 +159,8 @@ def invitation_accept(*, token: str, password: str):
     User = get_user_model()
     user = existing_user(invitation)
     if user is None:
-        user = User(username=_free_username(invitation.email), email=invitation.email)
+        user = User(username=_free_username(invitation.email), email=invitation.email,
+                    first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
         password_validation.validate_password(password, user)
         user.set_password(password)
         user.save()

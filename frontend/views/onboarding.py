@@ -241,16 +241,20 @@ def invitation_accept(request, token: str):
     form = AcceptInvitationForm(request.POST or None) if existing is None else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            user = invitations.invitation_accept(
-                token=token, password=form.cleaned_data["password1"] if form else "",
-            )
+            fields = {
+                "password": form.cleaned_data["password1"], "first_name": form.cleaned_data["first_name"],
+                "last_name": form.cleaned_data["last_name"],
+            } if form else {"password": ""}
+            user = invitations.invitation_accept(token=token, **fields)
         except ValidationError as error:
             form.add_error("password1", error)
         except WorkflowError:
             return render(request, "frontend/onboarding/invitation_invalid.html", status=410)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to %(organisation)s!") % {"organisation": invitation.organisation})
+            messages.success(request, _("Welcome to %(organisation)s! You sign in as %(username)s.") % {
+                "organisation": invitation.organisation, "username": user.username,
+            })
             return redirect("home")
     return render(request, "frontend/onboarding/invitation_accept.html", {
         "invitation": invitation, "form": form, "existing": existing,

@@ -14,6 +14,7 @@ from tests.factories import DepartmentFactory, member
 pytestmark = pytest.mark.e2e
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}  # invitations are mostly opened from a phone's mail app
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -57,14 +58,17 @@ def test_manager_imports_then_invites_staff_who_joins(browser, live_server, shoo
     assert mail.to == ["claire.martin@example.org"]
     link = re.search(r"https?://\S+/invitations/[\w-]+/", mail.body).group(0)
 
-    newcomer = browser.new_context(viewport=VIEWPORT, locale="en-US").new_page()
+    newcomer = browser.new_context(viewport=PHONE, locale="en-US").new_page()
     newcomer.goto(link)
     expect(newcomer.locator("h1")).to_contain_text("EHPAD LES MAGNOLIAS")
     shoot(newcomer, "accept")
+    newcomer.fill("#id_first_name", "Claire")
+    newcomer.fill("#id_last_name", "Martin")
     newcomer.fill("#id_password1", "Une-phrase-de-passe-longue-94")
     newcomer.fill("#id_password2", "Une-phrase-de-passe-longue-94")
     newcomer.get_by_role("button", name="Accept the invitation").click()
     newcomer.wait_for_url(f"{live_server.url}/")
+    expect(newcomer.locator("h1")).to_have_text("Hello Claire")
     expect(newcomer.locator("main")).to_contain_text("EHPAD LES MAGNOLIAS (Staff)")
     expect(newcomer.get_by_role("link", name="Offer an item")).to_be_visible()
     shoot(newcomer, "newcomer-home")

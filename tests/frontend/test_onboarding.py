@@ -122,12 +122,14 @@ def test_staff_invite_a_volunteer_who_accepts(staff, giver, association, mailout
     assert "<td>nina@example.org</td>" in page.get("/invitations/").content.decode()
     link = re.search(r"http://testserver(/invitations/[\w-]+/)", mailoutbox[0].body).group(1)
 
-    response = client.post(link, {"password1": "short", "password2": "short"})
+    response = client.post(link, {"first_name": "Nina", "password1": "short", "password2": "short"})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
-    response = client.post(link, {"password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(link, {"first_name": "Nina", "last_name": "Roux", "password1": PASSWORD,
+                                  "password2": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").context["user"].email == "nina@example.org"
-    assert Membership.objects.get(user__email="nina@example.org").role == "volunteer"
+    membership = Membership.objects.select_related("user").get(user__email="nina@example.org")
+    assert membership.role == "volunteer" and membership.user.get_full_name() == "Nina Roux"
     assert client.get(link).status_code == 410  # once
 
 
