@@ -137,3 +137,10 @@ def test_site_settings_defaults_and_update(manager, staff, settings):
     site_settings_update(actor=manager, claim_expiry_days=6, internal_first_days=2)
     assert SiteSettings.objects.count() == 1
     assert (SiteSettings.current().claim_expiry_days, SiteSettings.current().internal_first_days) == (6, 2)
+
+
+def test_admin_lists_invitations_read_only(admin_client, manager, giver):
+    invite(manager, giver)
+    assert admin_client.get("/admin/inventory/invitation/").status_code == 200
+    assert admin_client.get("/admin/inventory/invitation/add/").status_code == 403
+    assert admin_client.get("/admin/inventory/sitesettings/").status_code == 200
