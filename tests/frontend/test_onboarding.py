@@ -155,3 +155,27 @@ def test_unknown_link_is_a_clear_page(client, db):
 
 def test_volunteers_cannot_invite(volunteer):
     assert signed_in(volunteer).get("/invitations/").status_code == 403
+
+
+def test_organisations_and_invitations_pages_query_count_does_not_grow(manager, giver):
+    from inventory import invitations as service
+    from tests.factories import OrganisationFactory
+
+    client = signed_in(manager)
+
+    def queries(url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    service.invitation_create(actor=manager, organisation=giver, email="a@example.org", role="staff",
+                              base_url="http://testserver/")
+    before = queries("/department/organisations/"), queries("/invitations/")
+    for n in range(5):
+        organisation = OrganisationFactory()
+        service.invitation_create(actor=manager, organisation=organisation, email=f"b{n}@example.org",
+                                  role="staff", base_url="http://testserver/")
+    assert (queries("/department/organisations/"), queries("/invitations/")) == before
