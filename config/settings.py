@@ -327,7 +327,10 @@ if PRODUCTION:
 # Demo and seed data, copied from shared/data with their sources.
 DATA_DIR = BASE_DIR / "data"
 # Approved claims not collected (nor scheduled) within this many days expire (manage.py expire).
+# (the département's managers may override it on their settings page: inventory.SiteSettings).
 REBOND_CLAIM_EXPIRY_DAYS = int(env("REBOND_CLAIM_EXPIRY_DAYS", "14"))
+# Invitation links expire after this many days.
+REBOND_INVITATION_DAYS = int(env("REBOND_INVITATION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

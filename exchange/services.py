@@ -18,7 +18,6 @@ import logging
 import secrets
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -28,7 +27,7 @@ from django.utils.translation import pgettext
 
 from inventory.errors import WorkflowError
 from inventory.history import attribute
-from inventory.models import Category, Item, Membership, Organisation
+from inventory.models import Category, Item, Membership, Organisation, SiteSettings
 from inventory.permissions import CLAIMING_ROLES
 
 from . import events, geo, impact, notifications, permissions, states
@@ -762,7 +761,7 @@ def expire_due(*, today: date | None = None) -> dict:
 
     - Open items (available/reserved) past ``available_until`` become ``expired``; their
       open claims are cancelled with a reason (collected ones go on to delivery).
-    - Approved claims neither collected nor scheduled within ``REBOND_CLAIM_EXPIRY_DAYS``
+    - Approved claims neither collected nor scheduled within the claim-expiry delay
       of their approval (or of a missed pickup) expire and free their units.
 
     Returns ``{"items_expired": n, "reservations_cancelled": n, "reservations_expired": n}``.
@@ -794,7 +793,7 @@ def expire_due(*, today: date | None = None) -> dict:
         except Exception:
             logger.exception("could not expire item %s", item_id)
 
-    days = int(getattr(settings, "REBOND_CLAIM_EXPIRY_DAYS", 14))
+    days = SiteSettings.current().claim_expiry_days  # the managers' setting, else settings.py
     start_of_today = timezone.make_aware(datetime.combine(today, datetime.min.time()))
     cutoff = start_of_today - timedelta(days=days)
     due_claims = Reservation.objects.filter(status=Status.APPROVED, approved_at__lt=cutoff).filter(

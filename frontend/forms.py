@@ -210,3 +210,74 @@ def pickup_label(pickup) -> str:
 
 def display_name(user) -> str:
     return user.get_full_name() or user.username
+
+
+#
+# Onboarding: directory import, invitations, the département's settings
+#
+class DirectoryImportForm(FieldTemplateMixin, forms.Form):
+    MAX_BYTES = 100 * 1024 * 1024  # the national FINESS extraction is about 60 MB
+
+    file = forms.FileField(
+        label=_("Directory file"),
+        help_text=_("The FINESS establishments extraction (EHPAD) or the Annuaire de l'éducation "
+                    "export (open public collèges), as downloaded (CSV)."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("The file is too large (100 MB at most)."))
+        return upload
+
+
+class InvitationForm(FieldTemplateMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organisations, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+        self.fields["role"].choices = roles
+
+
+class AcceptInvitationForm(FieldTemplateMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            raise ValidationError(_("The two passwords differ."))
+        return data
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name", "legal_status", "contact_name", "contact_email", "contact_phone",
+            "is_reuse_partner", "is_arup", "is_esus", "is_certified_refurbisher",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_field_template(self)
+
+
+class SiteSettingsForm(FieldTemplateMixin, forms.Form):
+    claim_expiry_days = forms.IntegerField(label=_("Claim expiry (days)"), min_value=1, max_value=365,
+                                           help_text=_("Approved claims neither collected nor scheduled "
+                                                       "within this delay expire."))
+    internal_first_days = forms.IntegerField(label=_("Internal-first window (days)"), min_value=0, max_value=365,
+                                             help_text=_("Days during which a new item is offered within its "
+                                                         "own organisation first (0: none)."))

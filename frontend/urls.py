@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, impact, items
+from .views import accounts, catalogue, core, exchange, impact, items, onboarding
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -48,4 +48,12 @@ urlpatterns = [
     path("dashboard/report/<int:year>/", impact.annual_report, name="annual_report"),
     path("methodology/", impact.methodology, name="methodology"),
     path("methodology/categories/<int:pk>/", impact.category_factors, name="category_factors"),
+    # Onboarding: the département's settings, directory import, invitations
+    path("department/organisations/", onboarding.organisations, name="organisations"),
+    path("department/organisations/import/", onboarding.organisations_import, name="organisations_import"),
+    path("department/organisations/<int:pk>/", onboarding.organisation_edit, name="organisation_edit"),
+    path("department/settings/", onboarding.department_settings, name="department_settings"),
+    path("invitations/", onboarding.invitation_list, name="invitations"),
+    path("invitations/<int:pk>/<slug:action>/", onboarding.invitation_action, name="invitation_action"),
+    path("invitations/<str:token>/", onboarding.invitation_accept, name="invitation_accept"),
 ]

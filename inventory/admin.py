@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Category, Commune, Item, Membership, Organisation, Photo
+from .models import Category, Commune, Invitation, Item, Membership, Organisation, Photo, SiteSettings
 
 
 @admin.register(Commune)
@@ -84,3 +84,27 @@ class PhotoAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    # Read-only: invitations are sent, re-sent and revoked on the Invitations page (the token
+    # is only ever e-mailed).
+    list_display = ("email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role",)
+    search_fields = ("email", "organisation__name")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ("claim_expiry_days", "internal_first_days")
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists()  # one row

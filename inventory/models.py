@@ -423,3 +423,69 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or f"{self.item} #{self.order}"
+
+
+#
+# Invitations and the département's settings
+#
+class Invitation(models.Model):
+    """An e-mailed link that makes its recipient a member of an organisation (used once)."""
+
+    email = models.EmailField(_("e-mail"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    # Only a hash is kept: the token itself lives in the e-mail alone.
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SiteSettings(models.Model):
+    """The département's settings, edited by its managers (one row; settings.py gives the
+    defaults while there is none)."""
+
+    claim_expiry_days = models.PositiveSmallIntegerField(
+        _("claim expiry (days)"), validators=[MinValueValidator(1)],
+        help_text=_("Approved claims neither collected nor scheduled within this delay expire."),
+    )
+    internal_first_days = models.PositiveSmallIntegerField(
+        _("internal-first window (days)"), default=0,
+        help_text=_("Days during which a new item is offered within its own organisation first (0: none)."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+
+    def __str__(self) -> str:
+        return str(_("Site settings"))
+
+    @classmethod
+    def current(cls) -> "SiteSettings":
+        """The saved row, or an unsaved one holding the defaults from settings.py."""
+        return cls.objects.order_by("pk").first() or cls(
+            claim_expiry_days=int(getattr(settings, "REBOND_CLAIM_EXPIRY_DAYS", 14)),
+            internal_first_days=int(getattr(settings, "REBOND_INTERNAL_FIRST_DAYS", 0)),
+        )

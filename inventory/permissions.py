@@ -107,3 +107,19 @@ def visible_items(user, statuses=None) -> QuerySet[Item]:
 
 def can_view_item(user, item: Item) -> bool:
     return visible_items(user).filter(pk=item.pk).exists()
+
+
+#
+# Invitations
+#
+STAFF_INVITABLE_ROLES = (Role.STAFF, Role.VOLUNTEER)
+
+
+def invitable_roles(user, organisation: Organisation | int) -> list[str]:
+    """Roles ``user`` may invite people to in ``organisation``: any for the département's
+    managers, staff or volunteer for the organisation's own staff, none otherwise."""
+    if is_department_manager(user):
+        return list(Role.values)
+    if has_role(user, organisation, Role.STAFF):
+        return list(STAFF_INVITABLE_ROLES)
+    return []

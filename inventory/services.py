@@ -16,7 +16,7 @@ from . import hooks, permissions
 from .errors import WorkflowError
 from .history import attribute
 from .images import process_photo
-from .models import Category, Item, Organisation, Photo
+from .models import Category, Item, Organisation, Photo, SiteSettings
 
 # Fields a staff member may set on an item (the rest belong to the workflow).
 EDITABLE_ITEM_FIELDS = (
@@ -289,3 +289,24 @@ def category_update_factors(*, actor, category: Category, reason: str = "", **fi
     attribute(category, actor=actor, reason=(reason.strip() or _("Impact factors edited"))[:100])
     category.save()
     return category
+
+
+#
+# The département's settings
+#
+@transaction.atomic
+def site_settings_update(*, actor, claim_expiry_days: int, internal_first_days: int) -> SiteSettings:
+    """Save the département-wide delays (the one row is created on first save).
+
+    Raises:
+        PermissionDenied: ``actor`` is not a département manager.
+        ValidationError: a value is out of range.
+    """
+    if not permissions.is_department_manager(actor):
+        raise PermissionDenied(_("Only the département's managers may change its settings."))
+    current = SiteSettings.objects.select_for_update().order_by("pk").first() or SiteSettings()
+    current.claim_expiry_days, current.internal_first_days = claim_expiry_days, internal_first_days
+    current.full_clean()
+    attribute(current, actor=actor, reason=_("Settings changed"))
+    current.save()
+    return current

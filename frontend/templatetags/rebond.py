@@ -27,6 +27,7 @@ def main_nav(context):
         "is_claimer": bool(roles & {Role.STAFF, Role.VOLUNTEER, Role.COORDINATOR}),
         "is_field": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
         "is_coordinator": Role.COORDINATOR in roles,
+        "is_manager": Role.MANAGER in roles and "department" in roles,
         "dashboard_url": dashboard_url() if roles else None,  # each organisation sees its own figures
         "unread_count": Notification.objects.filter(user=user, read_at__isnull=True).count(),
     }

@@ -78,3 +78,16 @@ def test_the_command_and_the_task_run_the_same_expiry(workflow, offered, capsys)
     assert result.return_value == {"items_expired": 0, "reservations_cancelled": 0, "reservations_expired": 0}
     call_command("expire", today=(timezone.localdate() + timedelta(days=1)).isoformat())
     assert Item.objects.get(pk=other.pk).status == "expired"
+
+
+def test_the_managers_claim_expiry_setting_wins_over_settings_py(workflow, offered, settings, manager):
+    from inventory.services import site_settings_update
+
+    settings.REBOND_CLAIM_EXPIRY_DAYS = 30
+    old = workflow.to("approved")
+    _backdate(old, 4)
+    assert services.expire_due()["reservations_expired"] == 0  # settings.py: 30 days
+    site_settings_update(actor=manager, claim_expiry_days=3, internal_first_days=2)
+    assert services.expire_due()["reservations_expired"] == 1
+    old.refresh_from_db()
+    assert old.status == "expired" and "3 days" in old.reason
