@@ -311,6 +311,10 @@ if PRODUCTION:
 DATA_DIR = BASE_DIR / "data"
 # Approved claims not collected (nor scheduled) within this many days expire (manage.py expire).
 REBOND_CLAIM_EXPIRY_DAYS = int(env("REBOND_CLAIM_EXPIRY_DAYS", "14"))
+# Internal-first release: during this many days after publication only public bodies and
+# establishments may claim a public giver's item, then partner associations as long again
+# (an organisation's own ``internal_first_days`` wins). 0: no window.
+REBOND_INTERNAL_FIRST_DAYS = int(env("REBOND_INTERNAL_FIRST_DAYS", "0"))
 
 LOGGING = {
     "version": 1,

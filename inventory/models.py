@@ -110,6 +110,15 @@ class Organisation(models.Model):
     is_certified_refurbisher = models.BooleanField(
         _("certified refurbisher of technical aids (NF S97-414)"), default=False,
     )
+    redistributes_to_people_in_need = models.BooleanField(
+        _("redistributes free to people in need"), default=False,
+        help_text=_("An association whose purpose is to give goods free to people in need (CG3P art. L3212-2, 2°)."),
+    )
+    internal_first_days = models.PositiveSmallIntegerField(
+        _("internal-first window (days)"), null=True, blank=True,
+        help_text=_("Days during which only public bodies and establishments may claim a new item, then "
+                    "partner associations for as many days. Empty: the département's default."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
 
