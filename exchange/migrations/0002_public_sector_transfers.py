@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('exchange', '0001_initial'),
-        ('inventory', '0003_historicalorganisation_internal_first_days_and_more'),
+        ('inventory', '0003_organisation_public_sector_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
