@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from exchange import selectors, services
+from exchange import eligibility, selectors, services
 from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour
 from exchange.tours import tour_plan
 from inventory import permissions
@@ -93,8 +93,17 @@ def claim_context(request, item) -> dict:
         for reservation in item_claims:
             reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
                 request.user, reservation)
+    # Why the user's organisations may not claim it (medical aid, internal-first window, the
+    # property code's transfer rules): shown instead of a claim that would be refused.
+    claim_refusals = []
+    if item.status in (item.Status.AVAILABLE, item.Status.RESERVED):
+        for organisation in permissions.claiming_organisations(request.user).exclude(pk=item.owner_id):
+            refusal = eligibility.claim_refusal(item=item, receiver=organisation)
+            if refusal is not None:
+                claim_refusals.append({"organisation": organisation, "code": refusal.code, "message": refusal.message})
     return {
         "item_claims": item_claims,
+        "claim_refusals": claim_refusals,
         "claim_form": _claim_form(request, item),
         "my_claims": _reservations(request.user).filter(
             item=item, requester__in=permissions.claiming_organisations(request.user)
