@@ -65,6 +65,10 @@ class ReasonSerializer(serializers.Serializer):
 
 class HandoverCodeSerializer(serializers.Serializer):
     handover_code = serializers.CharField(max_length=12, help_text="The 6 digits the giver's staff shows.")
+    signature = serializers.CharField(
+        required=False, allow_blank=True, write_only=True,
+        help_text="The receiver's signature drawn at the door, as a PNG data URL (data:image/png;base64,…).",
+    )
 
 
 #
