@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from inventory.models import Item, Membership
 from inventory.permissions import is_department_member, organisations_of
 
-from .models import ImpactRecord, Need, Pickup, Reservation, Tour
+from .models import ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
 
 
 def _signed_in(user) -> bool:
@@ -71,3 +71,11 @@ def visible_impact_records(user) -> QuerySet[ImpactRecord]:
         return ImpactRecord.objects.all()
     own = organisations_of(user)
     return ImpactRecord.objects.filter(Q(giver__in=own) | Q(receiver__in=own))
+
+
+def visible_transfer_exceptions(user):
+    """Exceptions to the transfer rules: the département reads them all; nobody else (the
+    claim they unlock shows its legal basis to both parties)."""
+    if not is_department_member(user):
+        return TransferException.objects.none()
+    return TransferException.objects.select_related("item", "requester", "granted_by")
