@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -217,8 +218,6 @@ def check_release(*, item: Item, receiver: Organisation, now: datetime | None = 
 
 
 def _day(moment: datetime) -> str:
-    from django.utils.formats import date_format
-
     return date_format(timezone.localtime(moment).date(), "DATE_FORMAT")
 
 
