@@ -218,12 +218,12 @@ def display_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-class InventoryExitsForm(forms.Form):
+class InventoryExitsForm(FieldTemplateMixin, forms.Form):
     """The accountant's export: one giver, one period (both days included)."""
 
     giver = forms.ModelChoiceField(label=_("Giver"), queryset=Organisation.objects.all())
-    start = forms.DateField(label=_("From"))
-    end = forms.DateField(label=_("To"))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self):
         data = super().clean()

@@ -220,8 +220,13 @@ def claims_on_my_items(request):
         raise PermissionDenied(_("This page is for the staff of a giving organisation."))
     reservations = _reservations(request.user).filter(item__owner__in=organisations)
     tabs, current, shown = _tabs(request, reservations)
+    today = timezone.localdate()
+    exits_form = InventoryExitsForm(initial={"start": today.replace(day=1), "end": today})
+    exits_form.fields["giver"].queryset = organisations
+    exits_form.fields["giver"].initial = organisations.first()
     return render(request, "frontend/exchange/claims.html", {
         "tabs": tabs, "tab": current, "reservations": shown, "reason_form": ReasonForm(),
+        "exits_form": exits_form,
     })
 
 

@@ -50,6 +50,8 @@ def test_collection_issues_a_signed_transfer_record(workflow, inventoried, giver
     text = _pdf_text(record)
     assert record.version == 1 and record.kind == TransferRecord.Kind.CESSION and record.handover_code_checked
     assert record.signature.name.endswith(".png")
+    with record.pdf.open("rb") as handle:
+        assert len(PdfReader(io.BytesIO(handle.read())).pages[0].images) == 1  # the drawn signature
     for expected in (giver.name, association.name, "INV-2019-0042", "CG3P art. L3212-2, 2°", record.number,
                      "420,00", "90,00", "180,00"):  # French number format
         assert expected in text, expected

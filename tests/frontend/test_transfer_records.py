@@ -93,6 +93,7 @@ def test_inventory_exits_csv(volunteer_client, staff, viewer, scheduled, giver):
     assert body.startswith("\ufeff") and "INV-77" in body and ";" in body
     assert signed_in(viewer).get(reverse("inventory_exits_export"), params).status_code == 200
     assert volunteer_client.get(reverse("inventory_exits_export"), params).status_code == 403
+    assert reverse("inventory_exits_export") in signed_in(staff).get(reverse("claims")).content.decode()
     bad = signed_in(staff).get(reverse("inventory_exits_export"), {"giver": giver.pk, "start": "x", "end": today})
     assert bad.status_code == 400
 
