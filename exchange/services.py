@@ -316,9 +316,9 @@ def reservation_collect(
         WorkflowError: ``invalid_transition`` unless scheduled, ``wrong_handover_code``.
         ValidationError: ``signature`` is not a small PNG data URL.
     """
-    signature_png = transfers.signature_png(signature) if signature else None
     reservation = _lock_reservation(reservation)
     _require(permissions.can_collect(actor, reservation), _("You may not collect this reservation."))
+    signature_png = transfers.signature_png(signature) if signature else None
     if not reservation.can(states.COLLECT):
         raise _invalid(reservation, states.COLLECT)
     given = str(handover_code or "").strip().encode()
