@@ -18,6 +18,7 @@ router.register("reservations", exchange_views.ReservationViewSet, basename="res
 router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
 router.register("tours", exchange_views.TourViewSet, basename="tour")
 router.register("needs", exchange_views.NeedViewSet, basename="need")
+router.register("transfer-exceptions", exchange_views.TransferExceptionViewSet, basename="transfer-exception")
 
 
 

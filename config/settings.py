@@ -331,6 +331,10 @@ DATA_DIR = BASE_DIR / "data"
 REBOND_CLAIM_EXPIRY_DAYS = int(env("REBOND_CLAIM_EXPIRY_DAYS", "14"))
 # Invitation links expire after this many days.
 REBOND_INVITATION_DAYS = int(env("REBOND_INVITATION_DAYS", "7"))
+# Internal-first release: during this many days after publication only public bodies and
+# establishments may claim a public giver's item, then partner associations as long again
+# (an organisation's own ``internal_first_days`` wins). 0: no window.
+REBOND_INTERNAL_FIRST_DAYS = int(env("REBOND_INTERNAL_FIRST_DAYS", "0"))
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from inventory.errors import WorkflowError
 
 from . import services
-from .models import ImpactRecord, Need, Notification, Pickup, Reservation, Tour
+from .models import ImpactRecord, Need, Notification, Pickup, Reservation, Tour, TransferException, TransferRecord
 
 
 def _run_for_each(modeladmin, request, queryset, call, done_message):
@@ -153,6 +153,35 @@ class ImpactRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+#
+# Public-property transfers: read-only here (exceptions are granted through the service,
+# records are issued at collection and never edited)
+#
+class ReadOnlyAdmin:
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TransferException)
+class TransferExceptionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ("item", "requester", "reason", "granted_by", "created_at")
+    search_fields = ("item__title", "requester__name", "reason")
+
+
+@admin.register(TransferRecord)
+class TransferRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("number", "version", "kind", "reservation", "issued_at", "handover_code_checked")
+    list_filter = ("kind",)
+    search_fields = ("number", "reservation__item__title", "reservation__requester__name")
+    date_hierarchy = "issued_at"
 
 
 @admin.register(Notification)

@@ -211,6 +211,10 @@ class Reservation(models.Model):
         verbose_name=_("pickup"),
     )
     reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was declined, cancelled or expired."))
+    transfer_rule = models.CharField(_("transfer rule"), max_length=40, blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    refurbished_at = models.DateTimeField(_("refurbished"), null=True, blank=True)
+    refurbishment_notes = models.TextField(_("refurbishment"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
@@ -252,6 +256,82 @@ class Reservation(models.Model):
         if action == states.RETURN and not self.is_loan:
             return False
         return states.next_status(self.status, action) is not None
+
+
+#
+# Public-property transfers: exceptions and transfer records
+#
+class TransferException(models.Model):
+    """A département manager's explicit leave for one item to go to one organisation that the
+    transfer rules (``exchange.eligibility``) would refuse."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="transfer_exceptions", verbose_name=_("item"))
+    requester = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="transfer_exceptions", verbose_name=_("requester"),
+    )
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("granted by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("transfer exception")
+        verbose_name_plural = _("transfer exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.requester}"
+
+
+def _transfer_record_path(record, filename: str) -> str:
+    return f"transfer-records/{record.reservation_id}/{filename}"
+
+
+class TransferRecord(models.Model):
+    """The signed record of a collection: a "procès-verbal de cession" for a donation, a
+    "convention de mise à disposition" for a loan. Issued once; a correction issues a new
+    version, the old one stays."""
+
+    class Kind(models.TextChoices):
+        CESSION = "cession", _("Transfer record (procès-verbal de cession)")
+        LOAN = "loan", _("Loan agreement (convention de mise à disposition)")
+
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.PROTECT, related_name="transfer_records", verbose_name=_("reservation"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    number = models.CharField(_("number"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    legal_basis = models.TextField(_("legal basis"))
+    handover_code_checked = models.BooleanField(_("handover code checked"), default=False)
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("issued by"),
+    )
+    pdf = models.FileField(_("PDF"), upload_to=_transfer_record_path)
+    signature = models.FileField(_("signature"), upload_to=_transfer_record_path, blank=True)
+
+    class Meta:
+        ordering = ["reservation", "-version"]
+        verbose_name = _("transfer record")
+        verbose_name_plural = _("transfer records")
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "version"], name="transfer_record_unique_version"),
+            models.UniqueConstraint(fields=["number"], name="transfer_record_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        # An issued record is a legal document: a correction is a new version, never an edit.
+        if not self._state.adding:
+            raise ValueError("Transfer records are issued once and never changed.")
+        super().save(*args, **kwargs)
 
 
 #

@@ -10,7 +10,7 @@ predicates below accept them explicitly — and only those.
 """
 
 from inventory.models import Item, Membership, Organisation
-from inventory.permissions import CLAIMING_ROLES, can_manage_item, has_role
+from inventory.permissions import CLAIMING_ROLES, can_manage_item, has_role, is_department_manager, is_department_member
 
 from . import states
 from .models import Need, Pickup, Reservation, Tour
@@ -81,6 +81,24 @@ def can_act(user, reservation: Reservation, action: str) -> bool:
     }
     check = checks.get(action)
     return bool(check and check(user, reservation))
+
+
+def can_record_refurbishment(user, reservation: Reservation) -> bool:
+    return is_requester_side(user, reservation)
+
+
+def can_grant_transfer_exception(user) -> bool:
+    return is_department_manager(user)
+
+
+def can_view_transfer_record(user, reservation: Reservation) -> bool:
+    """Both parties and the département read (and download) the transfer records."""
+    return is_giver_side(user, reservation) or is_requester_side(user, reservation) or is_department_member(user)
+
+
+def can_export_inventory_exits(user, giver: Organisation | int) -> bool:
+    """The giver's staff (for its accountant) and the département."""
+    return has_role(user, giver, Role.STAFF) or is_department_member(user)
 
 
 def can_withdraw(user, item: Item) -> bool:

@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from inventory.models import Item, Membership
 from inventory.permissions import is_department_member, organisations_of
 
-from .models import ImpactRecord, Need, Pickup, Reservation, Tour
+from .models import ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
 
 
 def _signed_in(user) -> bool:
@@ -80,3 +80,11 @@ def impact_items(user) -> QuerySet[Item]:
     if is_department_member(user):
         return Item.objects.all()
     return Item.objects.filter(owner__in=organisations_of(user))
+
+
+def visible_transfer_exceptions(user):
+    """Exceptions to the transfer rules: the département reads them all; nobody else (the
+    claim they unlock shows its legal basis to both parties)."""
+    if not is_department_member(user):
+        return TransferException.objects.none()
+    return TransferException.objects.select_related("item", "requester", "granted_by")

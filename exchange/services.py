@@ -30,8 +30,8 @@ from inventory.history import attribute
 from inventory.models import Category, Item, Membership, Organisation, SiteSettings
 from inventory.permissions import CLAIMING_ROLES
 
-from . import events, geo, impact, notifications, permissions, states
-from .models import Beneficiary, Need, Notification, Pickup, Reservation, Tour
+from . import eligibility, events, geo, impact, notifications, permissions, states, transfers
+from .models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferException
 from .tours import TourPlan, TourStop, tour_plan  # noqa: F401  (part of this module's interface)
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,8 @@ def reservation_create(
 
     Raises:
         PermissionDenied: ``actor`` may not claim for ``requester``.
-        WorkflowError: ``own_item``, ``item_not_available``, ``medical_item``,
+        WorkflowError: ``own_item``, ``item_not_available``, ``medical_item``, ``internal_first``,
+            ``transfer_not_eligible``, ``transfer_over_ceiling`` (``exchange.eligibility``),
             ``return_date_required``, ``not_enough_units``.
         ValidationError: a quantity below 1, a return date in the past, a need of another
             organisation or no longer open.
@@ -201,10 +202,11 @@ def reservation_create(
         or (item.available_until and item.available_until < today)  # the expiry job has not run yet
     ):
         raise WorkflowError("item_not_available", _("This item is not available for claims."))
-    if item.category.is_medical and not requester.is_certified_refurbisher:
-        raise WorkflowError(
-            "medical_item", _("Only a certified refurbisher of technical aids may claim this item."),
-        )
+    # The public-sector rules, as data in ``exchange.eligibility``: medical aids, the
+    # internal-first release window, then the property code's transfer rules.
+    eligibility.check_medical(item=item, receiver=requester)
+    eligibility.check_release(item=item, receiver=requester)
+    decision = eligibility.check_transfer(item=item, receiver=requester, loan=mode == Reservation.Mode.LOAN)
     if mode == Reservation.Mode.LOAN:
         if not return_by:
             raise WorkflowError("return_date_required", _("A loan needs a return date."))
@@ -227,6 +229,7 @@ def reservation_create(
     reservation = Reservation(
         item=item, requester=requester, requested_by=actor, quantity=quantity, mode=mode,
         return_by=return_by, purpose=purpose or "", need=need,
+        transfer_rule=decision.code, legal_basis=decision.basis,
     )
     attribute(reservation, actor=actor, reason=_("Claimed"))
     reservation.save()
@@ -301,15 +304,20 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str) -> Reser
 
 
 @transaction.atomic
-def reservation_collect(*, actor, reservation: Reservation, handover_code: str) -> Reservation:
-    """The volunteer on site takes the units, proving it with the giver's handover code.
+def reservation_collect(
+    *, actor, reservation: Reservation, handover_code: str, signature: str | None = None,
+) -> Reservation:
+    """The volunteer on site takes the units, proving it with the giver's handover code; the
+    transfer record is issued, with ``signature`` (a PNG data URL drawn at the door) if given.
 
     Raises:
         PermissionDenied: ``actor`` is neither a member of the requester nor on the pickup.
         WorkflowError: ``invalid_transition`` unless scheduled, ``wrong_handover_code``.
+        ValidationError: ``signature`` is not a small PNG data URL.
     """
     reservation = _lock_reservation(reservation)
     _require(permissions.can_collect(actor, reservation), _("You may not collect this reservation."))
+    signature_png = transfers.signature_png(signature) if signature else None
     if not reservation.can(states.COLLECT):
         raise _invalid(reservation, states.COLLECT)
     given = str(handover_code or "").strip().encode()
@@ -317,6 +325,8 @@ def reservation_collect(*, actor, reservation: Reservation, handover_code: str) 
         raise WorkflowError("wrong_handover_code", _("The handover code is not right."))
     _move(reservation, states.COLLECT, now=timezone.now())
     _save_reservation(reservation, actor=actor, reason=_("Collected"))
+    transfers.transfer_record_issue(reservation=reservation, actor=actor, signature_png=signature_png,
+                                    handover_code_checked=True)
     return reservation
 
 
@@ -343,6 +353,51 @@ def reservation_deliver(*, actor, reservation: Reservation) -> Reservation:
     if reservation.need_id:
         _progress_need(reservation, actor=actor)
     return reservation
+
+
+@transaction.atomic
+def reservation_record_refurbishment(*, actor, reservation: Reservation, notes: str) -> Reservation:
+    """The certified refurbisher records that a delivered medical aid was refurbished (what
+    was checked, replaced, cleaned) before it may move on.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a member of the requesting refurbisher.
+        WorkflowError: ``not_medical`` for other items, ``invalid_transition`` unless delivered
+            or already recorded.
+        ValidationError: no notes.
+    """
+    reservation = _lock_reservation(reservation)
+    _require(permissions.can_record_refurbishment(actor, reservation),
+             _("Only the certified refurbisher that received this item may record its refurbishment."))
+    if not reservation.item.category.is_medical:
+        raise WorkflowError("not_medical", _("Only medical devices and technical aids are refurbished here."))
+    if reservation.status != Status.DELIVERED or reservation.refurbished_at is not None:
+        raise WorkflowError("invalid_transition", _("Refurbishment is recorded once, after delivery."))
+    if not (notes or "").strip():
+        raise ValidationError({"notes": _("Say what was done.")})
+    reservation.refurbished_at = timezone.now()
+    reservation.refurbishment_notes = notes.strip()
+    _save_reservation(reservation, actor=actor, reason=_("Refurbishment recorded"))
+    return reservation
+
+
+@transaction.atomic
+def transfer_exception_grant(*, actor, item: Item, requester: Organisation, reason: str) -> TransferException:
+    """A département manager lets ``item`` go to ``requester`` although the transfer rules
+    would refuse it; the claim service then honours it. Kept in history.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a manager of the département.
+        ValidationError: no reason.
+    """
+    _require(permissions.can_grant_transfer_exception(actor),
+             _("Only a manager of the département may record an exception."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the exception.")})
+    exception = TransferException(item=item, requester=requester, reason=reason.strip(), granted_by=actor)
+    attribute(exception, actor=actor, reason=_("Exception recorded: %(reason)s") % {"reason": exception.reason})
+    exception.save()
+    return exception
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exchange import transfers
 from inventory.models import Item, Organisation
 
 FIELD_TEMPLATE = "frontend/includes/field.html"
@@ -132,12 +133,17 @@ class ClaimForm(OrganisationChoiceMixin, forms.Form):
         self.set_organisations(organisations, _("Claim for"))
 
 
+SIGNATURE_FIELD_MAX = transfers.SIGNATURE_MAX_BYTES * 4 // 3 + 64
+
+
 class HandoverCodeForm(FieldTemplateMixin, forms.Form):
     handover_code = forms.RegexField(
         label=_("Handover code"), regex=r"^\d{6}$", max_length=6,
         error_messages={"invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}),
     )
+    # The signature drawn at the door (a PNG data URL set by the signature pad; checked by the service).
+    signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=SIGNATURE_FIELD_MAX)
 
 
 class NeedForm(OrganisationChoiceMixin, forms.Form):
@@ -281,3 +287,17 @@ class SiteSettingsForm(FieldTemplateMixin, forms.Form):
     internal_first_days = forms.IntegerField(label=_("Internal-first window (days)"), min_value=0, max_value=365,
                                              help_text=_("Days during which a new item is offered within its "
                                                          "own organisation first (0: none)."))
+
+
+class InventoryExitsForm(FieldTemplateMixin, forms.Form):
+    """The accountant's export: one giver, one period (both days included)."""
+
+    giver = forms.ModelChoiceField(label=_("Giver"), queryset=Organisation.objects.all())
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data

@@ -27,6 +27,8 @@ urlpatterns = [
     path("reservations/<int:pk>/<slug:action>/", exchange.reservation_action, name="reservation_action"),
     path("claims/", exchange.claims_on_my_items, name="claims"),
     path("pickups/", exchange.my_pickups, name="my_pickups"),
+    path("transfer-records/<int:pk>/pdf/", exchange.transfer_record_download, name="transfer_record_download"),
+    path("exports/inventory-exits.csv", exchange.inventory_exits_export, name="inventory_exits_export"),
     # Coordinator
     path("association/claims/", exchange.association_claims, name="association_claims"),
     path("planner/", exchange.planner, name="planner"),

@@ -21,7 +21,10 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "kind", "legal_status", "commune", "is_reuse_partner")
-    list_filter = ("kind", "legal_status", "is_reuse_partner", "is_esus", "is_certified_refurbisher", "commune")
+    list_filter = (
+        "kind", "legal_status", "is_reuse_partner", "redistributes_to_people_in_need", "is_arup", "is_esus",
+        "is_certified_refurbisher", "commune",
+    )
     search_fields = ("name", "siret", "finess", "uai", "address", "contact_name")
     autocomplete_fields = ("commune",)
     inlines = [MembershipInline]

@@ -102,7 +102,7 @@ ORGANISATIONS = [
             "21-29 avenue du Général de Gaulle", "Direction de l'économie circulaire"),
     OrgSpec("ressourcerie", "Ressourcerie La Fabrique Solidaire", Kind.ASSOCIATION, Legal.PRIVATE_NONPROFIT,
             "94081", "37 rue Édouard Tremblay", "Nadia Benali",
-            flags={"is_reuse_partner": True, "is_esus": True}),
+            flags={"is_reuse_partner": True, "is_esus": True, "redistributes_to_people_in_need": True}),
     # Care homes
     OrgSpec("tilleuls", "EHPAD Les Tilleuls", Kind.CARE_HOME, Legal.PUBLIC_ESTABLISHMENT, "94017",
             "14 rue du Général Leclerc", "Sophie Lemaire", finess="940012345"),

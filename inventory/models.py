@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -109,6 +110,15 @@ class Organisation(models.Model):
     is_esus = models.BooleanField(_("ESUS reuse structure"), default=False)
     is_certified_refurbisher = models.BooleanField(
         _("certified refurbisher of technical aids (NF S97-414)"), default=False,
+    )
+    redistributes_to_people_in_need = models.BooleanField(
+        _("redistributes free to people in need"), default=False,
+        help_text=_("An association whose purpose is to give goods free to people in need (CG3P art. L3212-2, 2°)."),
+    )
+    internal_first_days = models.PositiveSmallIntegerField(
+        _("internal-first window (days)"), null=True, blank=True,
+        help_text=_("Days during which only public bodies and establishments may claim a new item, then "
+                    "partner associations for as many days. Empty: the département's default."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -471,7 +481,8 @@ class SiteSettings(models.Model):
     )
     internal_first_days = models.PositiveSmallIntegerField(
         _("internal-first window (days)"), default=0,
-        help_text=_("Days during which a new item is offered within its own organisation first (0: none)."),
+        help_text=_("Days during which a public giver's new item is offered to public bodies and "
+                    "establishments only, then as long again to partner associations (0: none)."),
     )
     history = HistoricalRecords()
 
@@ -483,9 +494,23 @@ class SiteSettings(models.Model):
         return str(_("Site settings"))
 
     @classmethod
+    def cache_key(cls) -> str:
+        # The defaults are part of the key, so a change of settings.py is seen at once.
+        return (f"rebond:site-settings:{getattr(settings, 'REBOND_CLAIM_EXPIRY_DAYS', 14)}:"
+                f"{getattr(settings, 'REBOND_INTERNAL_FIRST_DAYS', 0)}")
+
+    @classmethod
     def current(cls) -> "SiteSettings":
-        """The saved row, or an unsaved one holding the defaults from settings.py."""
-        return cls.objects.order_by("pk").first() or cls(
-            claim_expiry_days=int(getattr(settings, "REBOND_CLAIM_EXPIRY_DAYS", 14)),
-            internal_first_days=int(getattr(settings, "REBOND_INTERNAL_FIRST_DAYS", 0)),
-        )
+        """The saved row, or an unsaved one holding the defaults from settings.py.
+
+        Cached for a minute (the catalogue asks once per item card); saving through
+        ``inventory.services.site_settings_update`` clears the cache.
+        """
+        current = cache.get(cls.cache_key())
+        if current is None:
+            current = cls.objects.order_by("pk").first() or cls(
+                claim_expiry_days=int(getattr(settings, "REBOND_CLAIM_EXPIRY_DAYS", 14)),
+                internal_first_days=int(getattr(settings, "REBOND_INTERNAL_FIRST_DAYS", 0)),
+            )
+            cache.set(cls.cache_key(), current, 60)
+        return current

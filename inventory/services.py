@@ -6,6 +6,7 @@ call these; none of them saves an item by hand. Withdrawing an item cancels its 
 it lives with the claims in ``exchange.services``.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
@@ -309,4 +310,8 @@ def site_settings_update(*, actor, claim_expiry_days: int, internal_first_days: 
     current.full_clean()
     attribute(current, actor=actor, reason=_("Settings changed"))
     current.save()
+    # Cleared now for this transaction's own reads, and again once committed for everyone's.
+    key = SiteSettings.cache_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
     return current

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 pytest_plugins = ["tests.fixtures"]
 
@@ -9,3 +10,12 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Lock-out counters, throttles and the cached site settings live in the cache: no test
+    inherits another's."""
+    cache.clear()
+    yield
+    cache.clear()

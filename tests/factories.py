@@ -40,6 +40,7 @@ class AssociationFactory(OrganisationFactory):
     kind = Organisation.Kind.ASSOCIATION
     legal_status = Organisation.LegalStatus.PRIVATE_NONPROFIT
     is_reuse_partner = True
+    redistributes_to_people_in_need = True  # the partner association gives free to people in need
 
 
 class DepartmentFactory(OrganisationFactory):

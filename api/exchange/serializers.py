@@ -8,7 +8,7 @@ from rest_framework import serializers
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
 from api.serializers import ModelSerializer
 from exchange import reports, selectors
-from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour
+from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour, TransferException
 from inventory import permissions
 from inventory.models import Category, Membership, Organisation
 
@@ -45,9 +45,13 @@ class ReservationSerializer(ModelSerializer):
         model = Reservation
         fields = (
             "id", "item", "requester", "requested_by", "quantity", "mode", "return_by", "purpose", "need",
-            "status", "handover_code", "pickup", "reason", *RESERVATION_TIMESTAMPS,
+            "status", "handover_code", "pickup", "reason", "transfer_rule", "legal_basis", "refurbished_at",
+            "refurbishment_notes", *RESERVATION_TIMESTAMPS,
         )
-        read_only_fields = ("requested_by", "status", "pickup", "reason", *RESERVATION_TIMESTAMPS)
+        read_only_fields = (
+            "requested_by", "status", "pickup", "reason", "transfer_rule", "legal_basis", "refurbished_at",
+            "refurbishment_notes", *RESERVATION_TIMESTAMPS,
+        )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_handover_code(self, reservation) -> str | None:
@@ -63,8 +67,25 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class RefurbishmentSerializer(serializers.Serializer):
+    notes = serializers.CharField(max_length=4000, help_text="What was checked, replaced and cleaned.")
+
+
+class TransferExceptionSerializer(ModelSerializer):
+    item = VisiblePrimaryKeyRelatedField(scope=permissions.visible_items)
+
+    class Meta:
+        model = TransferException
+        fields = ("id", "item", "requester", "reason", "granted_by", "created_at")
+        read_only_fields = ("granted_by", "created_at")
+
+
 class HandoverCodeSerializer(serializers.Serializer):
     handover_code = serializers.CharField(max_length=12, help_text="The 6 digits the giver's staff shows.")
+    signature = serializers.CharField(
+        required=False, allow_blank=True, write_only=True,
+        help_text="The receiver's signature drawn at the door, as a PNG data URL (data:image/png;base64,…).",
+    )
 
 
 #

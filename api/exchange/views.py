@@ -29,9 +29,11 @@ from .serializers import (
     NeedSerializer,
     PickupSerializer,
     ReasonSerializer,
+    RefurbishmentSerializer,
     ReservationSerializer,
     TourPlanSerializer,
     TourSerializer,
+    TransferExceptionSerializer,
 )
 
 WORKFLOW = {200: ReservationSerializer, 409: CONFLICT}
@@ -101,6 +103,15 @@ class ReservationViewSet(
     def return_(self, request, pk=None):
         """The giver's staff confirms a loan came back; the loan's impact is recorded."""
         return self._respond(services.reservation_return(actor=request.user, reservation=self.get_object()))
+
+    @extend_schema(request=RefurbishmentSerializer, responses=WORKFLOW)
+    @action(detail=True, methods=["post"])
+    def refurbishment(self, request, pk=None):
+        """The certified refurbisher records the refurbishment of a delivered medical aid."""
+        body = _valid(RefurbishmentSerializer, request)
+        return self._respond(
+            services.reservation_record_refurbishment(actor=request.user, reservation=self.get_object(), **body)
+        )
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -382,3 +393,20 @@ class MyDataView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(privacy.personal_data(request.user), headers={"Cache-Control": "no-store"})
+
+
+#
+# Transfer exceptions
+#
+class TransferExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Exceptions to the public-property transfer rules, recorded by the département's managers
+    (read by the département)."""
+
+    serializer_class = TransferExceptionSerializer
+    filterset_fields = ("item", "requester")
+
+    def get_queryset(self):
+        return selectors.visible_transfer_exceptions(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.transfer_exception_grant(actor=self.request.user, **serializer.validated_data)

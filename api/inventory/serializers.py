@@ -42,7 +42,7 @@ class OrganisationSerializer(ModelSerializer):
         fields = (
             "id", "name", "kind", "legal_status", "siret", "finess", "uai", "address", "postcode", "commune",
             "latitude", "longitude", *CONTACT_FIELDS, "is_reuse_partner", "is_arup", "is_esus",
-            "is_certified_refurbisher", "created_at",
+            "is_certified_refurbisher", "redistributes_to_people_in_need", "internal_first_days", "created_at",
         )
         read_only_fields = ("created_at",)
 

@@ -4,7 +4,9 @@ map links for an organisation's site."""
 from urllib.parse import quote
 
 from django import template
+from django.utils import timezone
 
+from exchange import eligibility
 from inventory.models import Membership
 
 from ..views.core import dashboard_url, roles_of
@@ -50,3 +52,12 @@ def geo_uri(organisation) -> str:
 def osm_url(organisation) -> str:
     latitude, longitude = _location(organisation)
     return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+
+
+@register.filter
+def associations_from(item):
+    """When the item opens to partner associations, if that is still to come (internal-first window)."""
+    window = eligibility.release_window(item)
+    if window is None or window.associations_from <= timezone.now():
+        return None
+    return timezone.localtime(window.associations_from)

@@ -96,7 +96,9 @@ def media(request, path: str):
         return redirect_to_login(request.get_full_path())
     clean = PurePosixPath(path)
     content_type = MEDIA_TYPES.get(clean.suffix.lower())
-    if clean.is_absolute() or ".." in clean.parts or content_type is None:
+    # Transfer records and signatures are for the parties and the département only: they are
+    # served by ``transfer_record_download`` after its permission check, never from here.
+    if clean.is_absolute() or ".." in clean.parts or content_type is None or clean.parts[:1] == ("transfer-records",):
         raise Http404
     if not default_storage.exists(str(clean)):
         raise Http404

@@ -12,17 +12,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from exchange import selectors, services
-from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour
+from exchange import eligibility, selectors, services, transfers
+from exchange import permissions as exchange_permissions
+from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferRecord
 from exchange.tours import tour_plan
 from inventory import permissions
 from inventory.errors import WorkflowError
@@ -31,6 +32,7 @@ from inventory.models import Category, Item, Membership
 from ..forms import (
     ClaimForm,
     HandoverCodeForm,
+    InventoryExitsForm,
     NeedForm,
     PickupForm,
     ReasonForm,
@@ -67,7 +69,40 @@ def _day(request) -> date:
 def _reservations(user):
     return selectors.visible_reservations(user).select_related(
         "item__owner__commune", "item__category", "requester", "pickup", "need",
-    )
+    ).prefetch_related(Prefetch("transfer_records", queryset=TransferRecord.objects.order_by("-version")))
+
+
+#
+# Transfer records and the accountant's export
+#
+@login_required
+@require_GET
+def transfer_record_download(request, pk):
+    """A transfer record's PDF, for both parties and the département (404 for anyone else)."""
+    record = get_object_or_404(TransferRecord.objects.select_related("reservation__item"), pk=pk)
+    if not exchange_permissions.can_view_transfer_record(request.user, record.reservation):
+        raise Http404
+    response = FileResponse(record.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"{record.number}.pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def inventory_exits_export(request):
+    """CSV of a giver's inventory exits over a period (``?giver=&start=&end=``), for its accountant."""
+    form = InventoryExitsForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(" ".join(" ".join(errors) for errors in form.errors.values()))
+    giver, start, end = form.cleaned_data["giver"], form.cleaned_data["start"], form.cleaned_data["end"]
+    if not exchange_permissions.can_export_inventory_exits(request.user, giver):
+        raise PermissionDenied(_("Only the giver's staff and the département may export its inventory exits."))
+    text = transfers.inventory_exits_csv(transfers.inventory_exits(giver_id=giver.pk, start=start, end=end))
+    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sorties-inventaire-{giver.pk}-{start}-{end}.csv"'
+    return response
 
 
 #
@@ -93,8 +128,17 @@ def claim_context(request, item) -> dict:
         for reservation in item_claims:
             reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
                 request.user, reservation)
+    # Why the user's organisations may not claim it (medical aid, internal-first window, the
+    # property code's transfer rules): shown instead of a claim that would be refused.
+    claim_refusals = []
+    if item.status in (item.Status.AVAILABLE, item.Status.RESERVED):
+        for organisation in permissions.claiming_organisations(request.user).exclude(pk=item.owner_id):
+            refusal = eligibility.claim_refusal(item=item, receiver=organisation)
+            if refusal is not None:
+                claim_refusals.append({"organisation": organisation, "code": refusal.code, "message": refusal.message})
     return {
         "item_claims": item_claims,
+        "claim_refusals": claim_refusals,
         "claim_form": _claim_form(request, item),
         "my_claims": _reservations(request.user).filter(
             item=item, requester__in=permissions.claiming_organisations(request.user)
@@ -176,8 +220,13 @@ def claims_on_my_items(request):
         raise PermissionDenied(_("This page is for the staff of a giving organisation."))
     reservations = _reservations(request.user).filter(item__owner__in=organisations)
     tabs, current, shown = _tabs(request, reservations)
+    today = timezone.localdate()
+    exits_form = InventoryExitsForm(initial={"start": today.replace(day=1), "end": today})
+    exits_form.fields["giver"].queryset = organisations
+    exits_form.fields["giver"].initial = organisations.first()
     return render(request, "frontend/exchange/claims.html", {
         "tabs": tabs, "tab": current, "reservations": shown, "reason_form": ReasonForm(),
+        "exits_form": exits_form,
     })
 
 
@@ -192,7 +241,8 @@ ACTIONS = {
                    actor=actor, reservation=r, reason=post.get("reason", "")[:500]),
                lambda r: _("Claim cancelled.")),
     "collect": (lambda actor, r, post: services.reservation_collect(
-                    actor=actor, reservation=r, handover_code=post.get("handover_code", "")),
+                    actor=actor, reservation=r, handover_code=post.get("handover_code", ""),
+                    signature=post.get("signature") or None),
                 lambda r: _("Collected: take it to %(org)s and confirm the delivery.") % {"org": r.requester}),
     "deliver": (lambda actor, r, post: services.reservation_deliver(actor=actor, reservation=r),
                 lambda r: _("Delivered. Thank you!")),
@@ -211,7 +261,7 @@ def reservation_action(request, pk, action):
     if action == "collect":
         form = HandoverCodeForm(request.POST)
         if not form.is_valid():
-            for error in form.errors.get("handover_code", []):
+            for error in [*form.errors.get("handover_code", []), *form.errors.get("signature", [])]:
                 messages.error(request, error)
             return redirect(_back(request, reverse("my_pickups")))
     try:

@@ -130,4 +130,61 @@
       button.hidden = true;
     });
   });
+
+  /* Signature pads: a canvas the giver's staff signs on at the door (finger, pen or mouse);
+     each stroke copies the drawing, as a PNG data URL, into the form's hidden field. */
+  function setupSignaturePad(canvas) {
+    var input = document.getElementById(canvas.getAttribute("data-signature-for"));
+    if (!input) { return; }
+    var context = canvas.getContext("2d");
+    var drawing = false;
+    context.lineWidth = 3;
+    context.lineCap = "round";
+    context.lineJoin = "round";
+    context.strokeStyle = "#111";
+
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return {
+        x: (event.clientX - box.left) * (canvas.width / box.width),
+        y: (event.clientY - box.top) * (canvas.height / box.height)
+      };
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      if (canvas.setPointerCapture) { canvas.setPointerCapture(event.pointerId); }
+      var p = point(event);
+      context.beginPath();
+      context.moveTo(p.x, p.y);
+      event.preventDefault();
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = point(event);
+      context.lineTo(p.x, p.y);
+      context.stroke();
+      event.preventDefault();
+    });
+    function finish() {
+      if (!drawing) { return; }
+      drawing = false;
+      input.value = canvas.toDataURL("image/png");
+    }
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointercancel", finish);
+    canvas.addEventListener("pointerleave", finish);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-signature-clear]") : null;
+    if (!button) { return; }
+    var id = button.getAttribute("data-signature-clear");
+    var canvas = document.querySelector("canvas[data-signature-for='" + id + "']");
+    if (canvas) { canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height); }
+    document.getElementById(id).value = "";
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-signature-for]"), setupSignaturePad);
+  });
 }());

@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils.translation import gettext as _
 
 from exchange.demo import DEMO_STEPS, build_demo_history, build_demo_workflow
+from exchange.eligibility import claim_refusal
 from inventory import demo
 from inventory.models import Item, Membership, Organisation
 
@@ -28,9 +29,12 @@ class Command(BaseCommand):
                 data = demo.build_demo()
                 if data.created:
                     # Claims at every step of the pipeline, made through the exchange services.
+                    association = Membership.objects.get(
+                        user=data.users["coordinator"], role=Membership.Role.COORDINATOR).organisation
                     claimable = [
                         item for item in data.items
-                        if item.status == Item.Status.AVAILABLE and not item.category.is_medical
+                        if item.status == Item.Status.AVAILABLE
+                        and claim_refusal(item=item, receiver=association) is None
                     ]
                     build_demo_workflow(items=claimable[:len(DEMO_STEPS)], users=data.users)
                     build_demo_history(items=claimable[len(DEMO_STEPS):], users=data.users)
