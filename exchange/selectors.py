@@ -54,13 +54,22 @@ def need_matches(need: Need) -> QuerySet[Item]:
     ).exclude(owner_id=need.organisation_id)
 
 
-def can_see_handover_code(user, reservation: Reservation) -> bool:
-    """Only the giver's staff: the volunteer must get the code on site, from them."""
+def handover_code_givers(user) -> set[int]:
+    """Organisations whose claims' handover codes ``user`` may see: those where it is staff
+    (the volunteer must get the code on site, from them). One query for a whole list."""
     if not _signed_in(user):
-        return False
-    return Membership.objects.filter(
-        user=user, organisation_id=reservation.item.owner_id, role=Membership.Role.STAFF,
-    ).exists()
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role=Membership.Role.STAFF).values_list("organisation_id", flat=True)
+    )
+
+
+def can_see_handover_code(user, reservation: Reservation, givers: set[int] | None = None) -> bool:
+    """Whether ``user`` may see this claim's code; pass ``givers`` (``handover_code_givers``)
+    when checking a list."""
+    if givers is None:
+        givers = handover_code_givers(user)
+    return reservation.item.owner_id in givers
 
 
 def visible_impact_records(user) -> QuerySet[ImpactRecord]:

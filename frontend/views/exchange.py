@@ -125,9 +125,7 @@ def claim_context(request, item) -> dict:
     item_claims = []
     if permissions.can_manage_item(request.user, item):
         item_claims = list(_reservations(request.user).filter(item=item).order_by("-created_at"))
-        for reservation in item_claims:
-            reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
-                request.user, reservation)
+        _mark_handover_codes(request.user, item_claims)
     # Why the user's organisations may not claim it (medical aid, internal-first window, the
     # property code's transfer rules): shown instead of a claim that would be refused.
     claim_refusals = []
@@ -196,11 +194,16 @@ def _tabs(request, reservations):
     tabs = [(key, labels[key], sum(counts.get(s, 0) for s in statuses)) for key, statuses in STATUS_TABS]
     statuses = dict(STATUS_TABS)[current]
     shown = list(reservations.filter(status__in=statuses))
-    for reservation in shown:
-        # The one rule for the code: the giver's staff see it, the volunteer gets it on site.
-        reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
-            request.user, reservation)
+    _mark_handover_codes(request.user, shown)
     return tabs, current, shown
+
+
+def _mark_handover_codes(user, reservations) -> None:
+    """Sets ``show_code`` on each reservation by the one rule (the giver's staff see it)."""
+    givers = selectors.handover_code_givers(user)
+    for reservation in reservations:
+        reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
+            user, reservation, givers)
 
 
 @login_required

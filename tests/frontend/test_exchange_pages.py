@@ -260,3 +260,28 @@ def test_a_return_date_in_the_past_shows_on_its_field(volunteer_client, offered)
     assert response.status_code == 400 and not Reservation.objects.exists()
     with override("fr"):
         assert gettext("The return date is in the past.") in response.content.decode()
+
+
+def test_claims_page_queries_do_not_grow_with_the_claims(staff_client, volunteer, association, giver, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.frontend.conftest import offer
+
+    def approved_claim():
+        item = offer(giver, staff, quantity=1)
+        reservation = services.reservation_create(actor=volunteer, item=item, requester=association, quantity=1)
+        return services.reservation_approve(actor=staff, reservation=reservation)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            body = staff_client.get(reverse("claims")).content.decode()
+        return len(captured), body
+
+    first = approved_claim()
+    few, body = queries()
+    assert first.handover_code in body  # the code is shown to the giver's staff
+    for _ in range(4):
+        approved_claim()
+    many, body = queries()
+    assert few == many
