@@ -93,6 +93,16 @@ def _locked(invitation: Invitation) -> Invitation:
     return Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
 
 
+def _locked_pending(actor, invitation: Invitation) -> Invitation:
+    """The locked invitation, if ``actor`` may manage it and it is still pending."""
+    invitation = _locked(invitation)
+    if not can_manage_invitation(actor, invitation):
+        raise PermissionDenied(_("You may not manage this organisation's invitations."))
+    if invitation.accepted_at or invitation.revoked_at:
+        raise WorkflowError("not_pending", _("This invitation was already used or revoked."))
+    return invitation
+
+
 @transaction.atomic
 def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invitation:
     """E-mail a fresh link (the old one stops working) and restart the expiry delay.
@@ -101,11 +111,7 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invita
         PermissionDenied: ``actor`` may not manage this organisation's invitations.
         WorkflowError: ``not_pending`` when the invitation was accepted or revoked.
     """
-    invitation = _locked(invitation)
-    if not can_manage_invitation(actor, invitation):
-        raise PermissionDenied(_("You may not manage this organisation's invitations."))
-    if invitation.accepted_at or invitation.revoked_at:
-        raise WorkflowError("not_pending", _("This invitation was already used or revoked."))
+    invitation = _locked_pending(actor, invitation)
     token = secrets.token_urlsafe(32)
     invitation.token_hash, invitation.expires_at = _hash(token), _expiry()
     attribute(invitation, actor=actor, reason=_("Invitation re-sent"))
@@ -122,11 +128,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
         PermissionDenied: ``actor`` may not manage this organisation's invitations.
         WorkflowError: ``not_pending`` when the invitation was accepted or revoked.
     """
-    invitation = _locked(invitation)
-    if not can_manage_invitation(actor, invitation):
-        raise PermissionDenied(_("You may not manage this organisation's invitations."))
-    if invitation.accepted_at or invitation.revoked_at:
-        raise WorkflowError("not_pending", _("This invitation was already used or revoked."))
+    invitation = _locked_pending(actor, invitation)
     invitation.revoked_at = timezone.now()
     attribute(invitation, actor=actor, reason=_("Invitation revoked"))
     invitation.save()

@@ -55,12 +55,12 @@ class ReservationSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_handover_code(self, reservation) -> str | None:
-        # The rule depends on the giver only: ask the selector once per giver in a list.
-        seen = self.context.setdefault("handover_code_by_giver", {})
-        giver = reservation.item.owner_id
-        if giver not in seen:
-            seen[giver] = selectors.can_see_handover_code(self.context["request"].user, reservation)
-        return reservation.handover_code if seen[giver] else None
+        # One query for the whole list: the givers whose codes this user may see.
+        user = self.context["request"].user
+        if "handover_code_givers" not in self.context:
+            self.context["handover_code_givers"] = selectors.handover_code_givers(user)
+        visible = selectors.can_see_handover_code(user, reservation, self.context["handover_code_givers"])
+        return reservation.handover_code if visible else None
 
 
 class ReasonSerializer(serializers.Serializer):
