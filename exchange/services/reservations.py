@@ -1,0 +1,311 @@
+"""The reservation workflow: claim, approve, decline, cancel, collect, deliver, return."""
+
+import hmac
+import secrets
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.errors import WorkflowError
+from inventory.history import attribute
+from inventory.models import Item, Membership, Organisation
+
+from .. import eligibility, events, impact, notifications, permissions, states, transfers
+from ..models import Need, Notification, Reservation, TransferException
+from .base import (
+    cancel_locked,
+    invalid,
+    lock_item,
+    lock_reservation,
+    members,
+    move,
+    release,
+    require,
+    reservation_groups,
+    save_item,
+    save_reservation,
+)
+
+Status = Reservation.Status
+
+
+@transaction.atomic
+def reservation_create(
+    *,
+    actor,
+    item: Item,
+    requester: Organisation,
+    quantity: int,
+    mode: str = Reservation.Mode.DONATION,
+    return_by: date | None = None,
+    purpose: str = "",
+    need: Need | None = None,
+) -> Reservation:
+    """Claim ``quantity`` units of ``item`` for ``requester`` (a donation, or a loan until ``return_by``).
+
+    The quantity check and the counter update happen under the item's row lock, so two
+    claims can never take the same unit.
+
+    Raises:
+        PermissionDenied: ``actor`` may not claim for ``requester``.
+        WorkflowError: ``own_item``, ``item_not_available``, ``medical_item``, ``internal_first``,
+            ``transfer_not_eligible``, ``transfer_over_ceiling`` (``exchange.eligibility``),
+            ``return_date_required``, ``not_enough_units``.
+        ValidationError: a quantity below 1, a return date in the past, a need of another
+            organisation or no longer open.
+    """
+    require(permissions.can_claim_for(actor, requester), _("You may not claim items for this organisation."))
+    if quantity is None or int(quantity) < 1:
+        raise ValidationError({"quantity": _("Claim at least one unit.")})
+    quantity = int(quantity)
+    if mode not in Reservation.Mode.values:
+        raise ValidationError({"mode": _("Unknown mode.")})
+    item = lock_item(item.pk)
+    today = timezone.localdate()
+    if item.owner_id == requester.pk:
+        raise WorkflowError("own_item", _("An organisation cannot claim its own items."))
+    if (
+        item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED)
+        or (item.available_from and item.available_from > today)
+        or (item.available_until and item.available_until < today)  # the expiry job has not run yet
+    ):
+        raise WorkflowError("item_not_available", _("This item is not available for claims."))
+    # The public-sector rules, as data in ``exchange.eligibility``: medical aids, the
+    # internal-first release window, then the property code's transfer rules.
+    eligibility.check_medical(item=item, receiver=requester)
+    eligibility.check_release(item=item, receiver=requester)
+    decision = eligibility.check_transfer(item=item, receiver=requester, loan=mode == Reservation.Mode.LOAN)
+    if mode == Reservation.Mode.LOAN:
+        if not return_by:
+            raise WorkflowError("return_date_required", _("A loan needs a return date."))
+        if return_by < today:
+            raise ValidationError({"return_by": _("The return date is in the past.")})
+    else:
+        return_by = None
+    if need is not None:
+        if need.organisation_id != requester.pk:
+            raise ValidationError({"need": _("This need belongs to another organisation.")})
+        if need.status != Need.Status.OPEN:
+            raise ValidationError({"need": _("This need is no longer open.")})
+    if quantity > item.quantity_available:
+        raise WorkflowError(
+            "not_enough_units", _("Only %(n)s unit(s) left to claim.") % {"n": item.quantity_available},
+        )
+
+    item.quantity_reserved += quantity
+    save_item(item, actor=actor, reason=_("%(n)s unit(s) claimed by %(org)s") % {"n": quantity, "org": requester})
+    reservation = Reservation(
+        item=item, requester=requester, requested_by=actor, quantity=quantity, mode=mode,
+        return_by=return_by, purpose=purpose or "", need=need,
+        transfer_rule=decision.code, legal_basis=decision.basis,
+    )
+    attribute(reservation, actor=actor, reason=_("Claimed"))
+    reservation.save()
+    events.publish(
+        "reservation.created",
+        {"id": reservation.pk, "status": reservation.status, "item": item.pk},
+        reservation_groups(reservation),
+    )
+    notifications.notify(
+        users=members(item.owner_id, Membership.Role.STAFF), kind=Notification.Kind.CLAIM_CREATED, obj=reservation,
+        context={"reservation": reservation},
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
+    """The giver accepts a claim; a 6-digit handover code is drawn for the collection.
+
+    Raises:
+        PermissionDenied: ``actor`` is not staff of the item's owner.
+        WorkflowError: ``invalid_transition`` unless requested.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_approve(actor, reservation), _("Only the giver's staff may approve a claim."))
+    move(reservation, states.APPROVE, now=timezone.now())
+    # secrets, not random: the code proves the volunteer was really on site.
+    reservation.handover_code = f"{secrets.randbelow(1_000_000):06d}"
+    save_reservation(reservation, actor=actor, reason=_("Approved"))
+    notifications.notify(
+        users=[reservation.requested_by, *members(reservation.requester_id, Membership.Role.COORDINATOR)],
+        kind=Notification.Kind.CLAIM_APPROVED, obj=reservation, context={"reservation": reservation},
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_decline(*, actor, reservation: Reservation, reason: str) -> Reservation:
+    """The giver refuses a claim; its units go back to the lot.
+
+    Raises:
+        PermissionDenied: ``actor`` is not staff of the item's owner.
+        WorkflowError: ``invalid_transition`` unless requested.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_decline(actor, reservation), _("Only the giver's staff may decline a claim."))
+    move(reservation, states.DECLINE, now=timezone.now())
+    reservation.reason = reason or ""
+    release(reservation)
+    save_reservation(reservation, actor=actor, reason=reason or _("Declined"))
+    save_item(reservation.item, actor=actor, reason=_("Claim #%(id)s declined") % {"id": reservation.pk})
+    notifications.notify(
+        users=[reservation.requested_by, *members(reservation.requester_id, Membership.Role.COORDINATOR)],
+        kind=Notification.Kind.CLAIM_DECLINED, obj=reservation, context={"reservation": reservation},
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_cancel(*, actor, reservation: Reservation, reason: str) -> Reservation:
+    """Either side calls a claim off before it is collected; its units go back to the lot.
+
+    Raises:
+        PermissionDenied: ``actor`` is on neither side.
+        WorkflowError: ``invalid_transition`` once collected (or already closed).
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_cancel(actor, reservation), _("You may not cancel this reservation."))
+    cancel_locked(reservation, actor=actor, reason=reason or _("Cancelled"))
+    save_item(reservation.item, actor=actor, reason=_("Claim #%(id)s cancelled") % {"id": reservation.pk})
+    return reservation
+
+
+@transaction.atomic
+def reservation_collect(
+    *, actor, reservation: Reservation, handover_code: str, signature: str | None = None,
+) -> Reservation:
+    """The volunteer on site takes the units, proving it with the giver's handover code; the
+    transfer record is issued, with ``signature`` (a PNG data URL drawn at the door) if given.
+
+    Raises:
+        PermissionDenied: ``actor`` is neither a member of the requester nor on the pickup.
+        WorkflowError: ``invalid_transition`` unless scheduled, ``wrong_handover_code``.
+        ValidationError: ``signature`` is not a small PNG data URL.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_collect(actor, reservation), _("You may not collect this reservation."))
+    signature_png = transfers.signature_png(signature) if signature else None
+    if not reservation.can(states.COLLECT):
+        raise invalid(reservation, states.COLLECT)
+    given = str(handover_code or "").strip().encode()
+    if not reservation.handover_code or not hmac.compare_digest(given, reservation.handover_code.encode()):
+        raise WorkflowError("wrong_handover_code", _("The handover code is not right."))
+    move(reservation, states.COLLECT, now=timezone.now())
+    save_reservation(reservation, actor=actor, reason=_("Collected"))
+    transfers.transfer_record_issue(reservation=reservation, actor=actor, signature_png=signature_png,
+                                    handover_code_checked=True)
+    return reservation
+
+
+@transaction.atomic
+def reservation_deliver(*, actor, reservation: Reservation) -> Reservation:
+    """The units reached their new home: a donation is transferred for good and written to
+    the impact ledger; a loan keeps its units held until it is returned.
+
+    Raises:
+        PermissionDenied: ``actor`` is neither a member of the requester nor on the pickup.
+        WorkflowError: ``invalid_transition`` unless collected.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_deliver(actor, reservation), _("You may not deliver this reservation."))
+    move(reservation, states.DELIVER, now=timezone.now())
+    save_reservation(reservation, actor=actor, reason=_("Delivered"))
+    if not reservation.is_loan:
+        item = reservation.item
+        item.quantity_reserved -= reservation.quantity
+        item.quantity_transferred += reservation.quantity
+        save_item(item, actor=actor, reason=_("%(n)s unit(s) given to %(org)s") % {
+            "n": reservation.quantity, "org": reservation.requester})
+        _record_impact(reservation)
+    if reservation.need_id:
+        _progress_need(reservation, actor=actor)
+    return reservation
+
+
+@transaction.atomic
+def reservation_record_refurbishment(*, actor, reservation: Reservation, notes: str) -> Reservation:
+    """The certified refurbisher records that a delivered medical aid was refurbished (what
+    was checked, replaced, cleaned) before it may move on.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a member of the requesting refurbisher.
+        WorkflowError: ``not_medical`` for other items, ``invalid_transition`` unless delivered
+            or already recorded.
+        ValidationError: no notes.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_record_refurbishment(actor, reservation),
+             _("Only the certified refurbisher that received this item may record its refurbishment."))
+    if not reservation.item.category.is_medical:
+        raise WorkflowError("not_medical", _("Only medical devices and technical aids are refurbished here."))
+    if reservation.status != Status.DELIVERED or reservation.refurbished_at is not None:
+        raise WorkflowError("invalid_transition", _("Refurbishment is recorded once, after delivery."))
+    if not (notes or "").strip():
+        raise ValidationError({"notes": _("Say what was done.")})
+    reservation.refurbished_at = timezone.now()
+    reservation.refurbishment_notes = notes.strip()
+    save_reservation(reservation, actor=actor, reason=_("Refurbishment recorded"))
+    return reservation
+
+
+@transaction.atomic
+def transfer_exception_grant(*, actor, item: Item, requester: Organisation, reason: str) -> TransferException:
+    """A département manager lets ``item`` go to ``requester`` although the transfer rules
+    would refuse it; the claim service then honours it. Kept in history.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a manager of the département.
+        ValidationError: no reason.
+    """
+    require(permissions.can_grant_transfer_exception(actor),
+             _("Only a manager of the département may record an exception."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the exception.")})
+    exception = TransferException(item=item, requester=requester, reason=reason.strip(), granted_by=actor)
+    attribute(exception, actor=actor, reason=_("Exception recorded: %(reason)s") % {"reason": exception.reason})
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def reservation_return(*, actor, reservation: Reservation) -> Reservation:
+    """The giver confirms a loan came back; its units return to the lot and the pooled use
+    is written to the impact ledger.
+
+    Raises:
+        PermissionDenied: ``actor`` is not staff of the item's owner.
+        WorkflowError: ``not_a_loan`` for a donation, ``invalid_transition`` unless delivered.
+    """
+    reservation = lock_reservation(reservation)
+    require(permissions.can_return(actor, reservation), _("Only the giver's staff may confirm a return."))
+    if not reservation.is_loan:
+        raise WorkflowError("not_a_loan", _("Only a loan can be returned."))
+    move(reservation, states.RETURN, now=timezone.now())
+    release(reservation)
+    save_reservation(reservation, actor=actor, reason=_("Returned"))
+    save_item(reservation.item, actor=actor, reason=_("Loan #%(id)s returned") % {"id": reservation.pk})
+    _record_impact(reservation)
+    return reservation
+
+
+def _record_impact(reservation: Reservation) -> None:
+    record = impact.impact_record_for(reservation)
+    events.publish(
+        "impact.recorded",
+        {"id": record.pk, "reservation": reservation.pk, "kind": record.kind},
+        [events.DEPARTMENT, events.org_group(record.giver_id), events.org_group(record.receiver_id)],
+    )
+
+
+def _progress_need(reservation: Reservation, *, actor) -> None:
+    need = Need.objects.select_for_update().get(pk=reservation.need_id)
+    need.quantity_met += reservation.quantity
+    if need.status == Need.Status.OPEN and need.quantity_met >= need.quantity:
+        need.status = Need.Status.MET
+    attribute(need, actor=actor, reason=_("%(n)s unit(s) delivered by claim #%(id)s") % {
+        "n": reservation.quantity, "id": reservation.pk})
+    need.save()
