@@ -1,7 +1,8 @@
 """One mapping from the domain's errors to HTTP: nothing a client sends ends in a 500.
 
 - ``WorkflowError`` → 409 ``{"detail", "code"}``
-- Django ``PermissionDenied`` → 403 ``{"detail"}`` (the service's message)
+- ``Forbidden`` → 403 ``{"detail", "code"}`` (``separation_of_duties`` …); any other Django
+  ``PermissionDenied`` → 403 ``{"detail"}`` (the service's message)
 - Django ``ValidationError`` → 400 ``{"field": ["…"]}``; a photo refused as too large → 413
 - an oversized request body → 413; any other refused request (``SuspiciousOperation``) → 400
 - a database constraint that refused the write (a race lost) → 409 ``{"detail", "code"}``
@@ -18,7 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from inventory.errors import WorkflowError
+from inventory.errors import Forbidden, WorkflowError
 from inventory.images import PhotoError
 
 
@@ -46,6 +47,8 @@ def exception_handler(exc, context):
 def _domain_response(exc) -> Response | None:
     if isinstance(exc, WorkflowError):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Forbidden):
+        return Response({"detail": str(exc.message), "code": exc.code}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, PhotoError):
         code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if exc.code == "too_large" else status.HTTP_400_BAD_REQUEST
         return Response(validation_messages(exc, default_field="image"), status=code)

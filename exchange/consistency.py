@@ -8,12 +8,12 @@ edit, this recomputes them from the claims and lists every item where they disag
 
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from inventory.models import Item
 
-from .models import Reservation
+from .models import Pickup, Reservation
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,15 @@ def inconsistent_items() -> list[Inconsistency]:
         )
         for item in items
     ]
+
+
+def inconsistent_pickups() -> list[Pickup]:
+    """Pickups whose status disagrees with their reservations: a planned one with none left
+    to collect (it should have closed itself), a done one with a reservation still waiting.
+    One query."""
+    waiting = Reservation.objects.filter(pickup=OuterRef("pk"), status=Reservation.Status.SCHEDULED)
+    return list(
+        Pickup.objects.annotate(waiting=Exists(waiting))
+        .filter(Q(status=Pickup.Status.PLANNED, waiting=False) | Q(status=Pickup.Status.DONE, waiting=True))
+        .order_by("pk")
+    )

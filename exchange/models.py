@@ -172,6 +172,9 @@ class ReservationQuerySet(models.QuerySet):
 class Reservation(models.Model):
     """A claim by an organisation on some units of an item."""
 
+    # Reasons people give (decline, cancel, withdraw, exceptions) are kept whole up to this length.
+    REASON_MAX_LENGTH = 1000
+
     class Status(models.TextChoices):
         REQUESTED = states.REQUESTED, _("Requested")
         APPROVED = states.APPROVED, _("Approved")
@@ -206,6 +209,10 @@ class Reservation(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True,
     )
     handover_code = models.CharField(_("handover code"), max_length=6, blank=True)
+    handover_failures = models.PositiveSmallIntegerField(
+        _("wrong handover codes"), default=0, editable=False,
+        help_text=_("Wrong codes tried since the code was drawn; the code is replaced at the limit."),
+    )
     pickup = models.ForeignKey(
         Pickup, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations",
         verbose_name=_("pickup"),
@@ -251,9 +258,21 @@ class Reservation(models.Model):
     def holds_units(self) -> bool:
         return self.status in states.HOLDING or (self.status == self.Status.DELIVERED and self.is_loan)
 
+    @property
+    def code_is_live(self) -> bool:
+        """Whether the handover code still opens a collection (approved or scheduled)."""
+        return bool(self.handover_code) and self.status in (self.Status.APPROVED, self.Status.SCHEDULED)
+
     def can(self, action: str) -> bool:
-        """Whether ``action`` is allowed from the current status (who may do it is separate)."""
+        """Whether ``action`` is allowed now by the pipeline and the claim's own guards (who
+        may take it is ``exchange.permissions``)."""
+        if action == states.REFURBISH:
+            return (
+                self.status == self.Status.DELIVERED and self.refurbished_at is None and self.item.category.is_medical
+            )
         if action == states.RETURN and not self.is_loan:
+            return False
+        if action == states.COLLECT and not self.handover_code:
             return False
         return states.next_status(self.status, action) is not None
 
@@ -408,6 +427,7 @@ class Notification(models.Model):
         CLAIM_DECLINED = "claim_declined", _("My claim was declined")
         PICKUP_ASSIGNED = "pickup_assigned", _("Pickup assigned to me")
         NEED_MATCHED = "need_matched", _("A new item matches my need")
+        CODE_REPLACED = "code_replaced", _("A handover code was replaced")
 
     class ObjectType(models.TextChoices):
         ITEM = "item", _("Item")

@@ -35,6 +35,9 @@ def _message(kind: str, context: dict) -> str:
     if kind == Kind.PICKUP_ASSIGNED:
         pickup = context["pickup"]
         return _("You are assigned to a pickup at %(giver)s.") % {"giver": pickup.giver}
+    if kind == Kind.CODE_REPLACED:
+        return _("The handover code of the claim on %(item)s was replaced after wrong tries.") % {
+            "item": context["reservation"].item}
     if kind == Kind.NEED_MATCHED:
         return _("A new item matches your need: %(item)s.") % {"item": context["item"]}
     raise ValueError(f"unknown notification kind {kind!r}")

@@ -9,8 +9,18 @@ admin's actions (approve, decline, cancel, withdraw) must work for them, so the 
 predicates below accept them explicitly — and only those.
 """
 
+from django.utils.translation import gettext_lazy as _
+
+from inventory.errors import Forbidden
 from inventory.models import Item, Membership, Organisation
-from inventory.permissions import CLAIMING_ROLES, can_manage_item, has_role, is_department_manager, is_department_member
+from inventory.permissions import (
+    CLAIMING_ROLES,
+    Roles,
+    can_manage_item,
+    has_role,
+    is_department_manager,
+    is_department_member,
+)
 
 from . import states
 from .models import Need, Pickup, Reservation, Tour
@@ -41,50 +51,65 @@ def can_claim_for(user, organisation: Organisation | int) -> bool:
     return has_role(user, organisation, *CLAIMING_ROLES)
 
 
-def can_approve(user, reservation: Reservation) -> bool:
-    return is_giver_side(user, reservation) or _superuser(user)
+class _Sides:
+    """Where the user stands on one reservation."""
+
+    def __init__(self, roles: Roles, reservation: Reservation):
+        self.giver = roles.has(reservation.item.owner_id, Role.STAFF)
+        self.requester = roles.has(reservation.requester_id, *CLAIMING_ROLES)
+        self.requester_member = roles.has(reservation.requester_id)  # any role, for separation of duties
+        self.coordinator = roles.has(reservation.requester_id, Role.COORDINATOR)
+        self.admin = roles.superuser  # the Django admin's moderation actions
 
 
-can_decline = can_approve
+# action: (who may, the refusal's message, who is barred by separation of duties, its message)
+_RULES = {
+    states.APPROVE: (
+        lambda s: s.giver or s.admin, _("Only the giver's staff may approve a claim."),
+        lambda s: s.requester_member,
+        _("You belong to the claiming organisation: another member of the giver's staff must approve it."),
+    ),
+    states.DECLINE: (lambda s: s.giver or s.admin, _("Only the giver's staff may decline a claim."), None, ""),
+    states.CANCEL: (
+        lambda s: s.giver or s.requester or s.admin, _("You may not cancel this reservation."), None, "",
+    ),
+    states.SCHEDULE: (
+        lambda s: s.coordinator, _("Only the association's coordinators may plan its pickups."), None, "",
+    ),
+    states.MISS: (lambda s: s.coordinator, _("Only the association's coordinators may record it."), None, ""),
+    states.COLLECT: (
+        lambda s: s.requester, _("You may not collect this reservation."),
+        lambda s: s.giver,
+        _("You are staff of the giver: another member of the claiming organisation must collect it."),
+    ),
+    states.DELIVER: (lambda s: s.requester, _("You may not deliver this reservation."), None, ""),
+    states.RETURN: (lambda s: s.giver, _("Only the giver's staff may confirm a return."), None, ""),
+    states.REFURBISH: (
+        lambda s: s.requester,
+        _("Only the certified refurbisher that received this item may record its refurbishment."), None, "",
+    ),
+}
 
 
-def can_cancel(user, reservation: Reservation) -> bool:
-    return is_giver_side(user, reservation) or is_requester_side(user, reservation) or _superuser(user)
+def reservation_refusal(user, reservation: Reservation, action: str, roles: Roles | None = None) -> Forbidden | None:
+    """Why ``user`` may not take ``action`` on ``reservation`` — None when it may. The one
+    permission rule of the reservation actions, separation of duties included (nobody
+    approves a claim of an organisation they belong to, nobody collects from a giver whose
+    staff they are). Pass ``roles`` when checking a list."""
+    rule = _RULES.get(action)
+    if rule is None:
+        return Forbidden("forbidden", _("Unknown action."))
+    allowed, message, barred, barred_message = rule
+    sides = _Sides(roles or Roles(user), reservation)
+    if not allowed(sides):
+        return Forbidden("forbidden", message)
+    if barred is not None and barred(sides):
+        return Forbidden("separation_of_duties", barred_message)
+    return None
 
 
-def can_collect(user, reservation: Reservation) -> bool:
-    """Any member of the requester, or a volunteer assigned to the reservation's pickup."""
-    if is_requester_side(user, reservation):
-        return True
-    pickup = reservation.pickup
-    return bool(pickup and user.is_authenticated and pickup.volunteers.filter(pk=user.pk).exists())
-
-
-can_deliver = can_collect
-
-
-def can_return(user, reservation: Reservation) -> bool:
-    return is_giver_side(user, reservation)
-
-
-def can_act(user, reservation: Reservation, action: str) -> bool:
-    """The permission check for ``action`` on ``reservation`` (actions of ``states``)."""
-    checks = {
-        states.APPROVE: can_approve,
-        states.DECLINE: can_decline,
-        states.CANCEL: can_cancel,
-        states.COLLECT: can_collect,
-        states.DELIVER: can_deliver,
-        states.RETURN: can_return,
-        states.SCHEDULE: lambda u, r: is_coordinator(u, r.requester_id),
-        states.MISS: lambda u, r: is_coordinator(u, r.requester_id),
-    }
-    check = checks.get(action)
-    return bool(check and check(user, reservation))
-
-
-def can_record_refurbishment(user, reservation: Reservation) -> bool:
-    return is_requester_side(user, reservation)
+def may(user, reservation: Reservation, action: str, roles: Roles | None = None) -> bool:
+    return reservation_refusal(user, reservation, action, roles) is None
 
 
 def can_grant_transfer_exception(user) -> bool:

@@ -3,8 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from inventory.models import Item, Membership
-from inventory.permissions import is_department_member, organisations_of
+from inventory.permissions import Roles, is_department_member, organisations_of
 
+from . import permissions, states
 from .models import ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
 
 
@@ -20,6 +21,27 @@ def visible_reservations(user) -> QuerySet[Reservation]:
         return Reservation.objects.all()
     own = organisations_of(user)
     return Reservation.objects.filter(Q(requester__in=own) | Q(item__owner__in=own))
+
+
+# The actions a person takes on one claim, in the order the pages show their buttons.
+RESERVATION_ACTIONS = (
+    states.APPROVE, states.DECLINE, states.COLLECT, states.DELIVER, states.RETURN, states.REFURBISH, states.CANCEL,
+)
+
+
+def reservation_actions(user, reservation: Reservation, roles: Roles | None = None) -> list[str]:
+    """What ``user`` may do on ``reservation`` now: the pipeline (``states``), the claim's
+    own guards (``Reservation.can``) and who may (``permissions``), joined once. The pages
+    show exactly these buttons and the API's ``allowed_actions`` says the same; pass
+    ``roles`` (``inventory.permissions.Roles``) when deciding a list. Scheduling is planned
+    on pickups (the planner), not offered here."""
+    if not _signed_in(user):
+        return []
+    roles = roles or Roles(user)
+    return [
+        action for action in RESERVATION_ACTIONS
+        if reservation.can(action) and permissions.may(user, reservation, action, roles)
+    ]
 
 
 def visible_pickups(user) -> QuerySet[Pickup]:

@@ -30,10 +30,8 @@ DELIVER = "deliver"
 RETURN = "return"
 EXPIRE = "expire"
 
-# Who may take an action.
-GIVER = "giver"  # staff of the item's owner
-REQUESTER = "requester"  # members of the requesting organisation (pickups: its coordinators)
-SYSTEM = "system"  # the expiry job, and item withdrawal/expiry cascading to claims
+# Not a move along the pipeline: recorded once on a delivered medical aid.
+REFURBISH = "refurbishment"
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     REQUESTED: {APPROVE: APPROVED, DECLINE: DECLINED, CANCEL: CANCELLED},
@@ -47,17 +45,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     EXPIRED: {},
 }
 
-ACTORS: dict[str, frozenset[str]] = {
-    APPROVE: frozenset({GIVER}),
-    DECLINE: frozenset({GIVER}),
-    CANCEL: frozenset({GIVER, REQUESTER, SYSTEM}),
-    SCHEDULE: frozenset({REQUESTER}),
-    MISS: frozenset({REQUESTER}),
-    COLLECT: frozenset({REQUESTER}),
-    DELIVER: frozenset({REQUESTER}),
-    RETURN: frozenset({GIVER}),
-    EXPIRE: frozenset({SYSTEM}),
-}
+# Who may take each action is ``exchange.permissions.reservation_refusal``; what a person
+# may do now on one claim, all rules joined, is ``exchange.selectors.reservation_actions``.
 
 # Statuses whose units are held back from the lot (a delivered loan holds them until it
 # comes back); ``OPEN`` ones can still be cancelled; ``FINAL`` ones never change again.
@@ -71,10 +60,7 @@ def next_status(status: str, action: str) -> str | None:
     return TRANSITIONS.get(status, {}).get(action)
 
 
-def allowed_actions(status: str) -> list[str]:
+def moves_from(status: str) -> list[str]:
+    """The pipeline's actions out of ``status`` (whoever takes them)."""
     return list(TRANSITIONS.get(status, {}))
 
-
-def side_may(action: str, side: str) -> bool:
-    """Whether ``side`` (GIVER, REQUESTER or SYSTEM) may take ``action`` at all."""
-    return side in ACTORS.get(action, frozenset())

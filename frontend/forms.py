@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange import transfers
+from exchange.models import Reservation
 from inventory.models import Item, Organisation
 
 FIELD_TEMPLATE = "frontend/includes/field.html"
@@ -108,7 +109,8 @@ class PhotoUploadForm(FieldTemplateMixin, forms.Form):
 
 class ReasonForm(FieldTemplateMixin, forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason"), max_length=Reservation.REASON_MAX_LENGTH, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -1,5 +1,6 @@
 """What exists and who holds it: organisations, their members, categories, items and photos."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -397,6 +398,15 @@ class Item(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.AVAILABLE}
+
+    def is_claimable(self, *, on: date) -> bool:
+        """The one rule of whether the item takes claims on day ``on``: published and open,
+        within its availability dates. (Whether enough units are left is the claim's own check.)"""
+        return (
+            self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
+            and not (self.available_from and self.available_from > on)
+            and not (self.available_until and self.available_until < on)
+        )
 
     def status_from_quantities(self) -> str:
         """The status an open (published) item should have given its units."""

@@ -40,13 +40,17 @@ class ReservationSerializer(ModelSerializer):
     handover_code = serializers.SerializerMethodField(
         help_text="Shown to the giver's staff only (null for everyone else)."
     )
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions you may take on this claim now (the buttons the pages show): "
+        "approve, decline, collect, deliver, return, refurbishment, cancel.",
+    )
 
     class Meta:
         model = Reservation
         fields = (
             "id", "item", "requester", "requested_by", "quantity", "mode", "return_by", "purpose", "need",
-            "status", "handover_code", "pickup", "reason", "transfer_rule", "legal_basis", "refurbished_at",
-            "refurbishment_notes", *RESERVATION_TIMESTAMPS,
+            "status", "allowed_actions", "handover_code", "pickup", "reason", "transfer_rule", "legal_basis",
+            "refurbished_at", "refurbishment_notes", *RESERVATION_TIMESTAMPS,
         )
         read_only_fields = (
             "requested_by", "status", "pickup", "reason", "transfer_rule", "legal_basis", "refurbished_at",
@@ -61,6 +65,15 @@ class ReservationSerializer(ModelSerializer):
             self.context["handover_code_givers"] = selectors.handover_code_givers(user)
         visible = selectors.can_see_handover_code(user, reservation, self.context["handover_code_givers"])
         return reservation.handover_code if visible else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=selectors.RESERVATION_ACTIONS)),
+    )
+    def get_allowed_actions(self, reservation) -> list[str]:
+        # The user's memberships read once for the whole list.
+        if "roles" not in self.context:
+            self.context["roles"] = permissions.Roles(self.context["request"].user)
+        return selectors.reservation_actions(self.context["request"].user, reservation, self.context["roles"])
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -53,7 +53,7 @@ class ReservationViewSet(
     filterset_fields = ("status", "item", "requester", "mode", "pickup")
 
     def get_queryset(self):
-        return selectors.visible_reservations(self.request.user).select_related("item")
+        return selectors.visible_reservations(self.request.user).select_related("item__category")
 
     def perform_create(self, serializer):
         serializer.instance = services.reservation_create(actor=self.request.user, **serializer.validated_data)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -11,8 +11,8 @@ from inventory.errors import WorkflowError
 from inventory.history import attribute
 from inventory.models import Item, Membership
 
-from .. import events, states
-from ..models import Reservation
+from .. import events, permissions, states
+from ..models import Pickup, Reservation
 
 Status = Reservation.Status
 # Item statuses that follow their units (the others are set by people or by expiry).
@@ -72,6 +72,43 @@ def require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def require_may(actor, reservation: Reservation, action: str) -> None:
+    """Refuse ``action`` unless ``exchange.permissions`` lets ``actor`` take it (403)."""
+    refusal = permissions.reservation_refusal(actor, reservation, action)
+    if refusal is not None:
+        raise refusal
+
+
+REASON_MAX_LENGTH = Reservation.REASON_MAX_LENGTH
+
+
+def clean_reason(reason: str | None) -> str:
+    """A reason as kept on the object: trimmed; over ``REASON_MAX_LENGTH`` is refused (400)
+    rather than cut (the history row's reason is a shortened copy, see ``attribute``)."""
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason to %(n)s characters at most (it has %(length)s).")
+                               % {"n": REASON_MAX_LENGTH, "length": len(reason)}})
+    return reason
+
+
+def settle_pickup(reservation: Reservation, *, actor) -> None:
+    """A planned pickup closes itself (``done``) once none of its reservations still waits to
+    be collected: each was collected or cancelled."""
+    if reservation.pickup_id is None:
+        return
+    pickup = Pickup.objects.select_for_update().get(pk=reservation.pickup_id)
+    if pickup.status != Pickup.Status.PLANNED or pickup.reservations.filter(status=Status.SCHEDULED).exists():
+        return
+    pickup.status = Pickup.Status.DONE
+    attribute(pickup, actor=actor, reason=_("Each reservation collected or cancelled"))
+    pickup.save()
+    events.publish(
+        "pickup.status_changed", {"id": pickup.pk, "status": pickup.status},
+        [events.org_group(pickup.organisation_id), events.org_group(pickup.giver_id), events.DEPARTMENT],
+    )
+
+
 def move(reservation: Reservation, action: str, *, now: datetime) -> None:
     """Apply ``action`` of the pipeline to the (locked) reservation, or refuse it."""
     new_status = states.next_status(reservation.status, action) if reservation.can(action) else None
@@ -126,6 +163,7 @@ def cancel_locked(reservation: Reservation, *, actor, reason: str, action: str =
     reservation.reason = reason
     release(reservation)
     save_reservation(reservation, actor=actor, reason=reason)
+    settle_pickup(reservation, actor=actor)
 
 
 def members(organisation_id: int, *roles: str) -> list:

@@ -12,6 +12,7 @@ from .. import events, permissions
 from ..models import Reservation
 from .base import (
     cancel_locked,
+    clean_reason,
     lock_item,
     require,
 )
@@ -26,9 +27,11 @@ def item_withdraw(*, actor, item: Item, reason: str = "") -> Item:
     Raises:
         PermissionDenied: ``actor`` is not staff of the owner.
         WorkflowError: ``invalid_transition`` once gone, withdrawn or expired.
+        ValidationError: a reason over 1,000 characters.
     """
     item = lock_item(item.pk)
     require(permissions.can_withdraw(actor, item), _("Only the staff of the owning organisation may withdraw it."))
+    reason = clean_reason(reason)
     if item.status not in (Item.Status.DRAFT, Item.Status.AVAILABLE, Item.Status.RESERVED):
         raise WorkflowError(
             "invalid_transition", _("This item cannot be withdrawn (status: %(status)s).")

@@ -19,6 +19,7 @@ from .base import (
     lock_reservations,
     move,
     require,
+    require_may,
     save_reservation,
 )
 
@@ -60,9 +61,8 @@ def pickup_create(*, actor, reservations, window_start: datetime, window_end: da
     if len(locked) != len(set(ids)):
         raise ValidationError({"reservations": _("Unknown reservation.")})
     requesters = {r.requester_id for r in locked}
-    for requester_id in requesters:
-        require(permissions.is_coordinator(actor, requester_id),
-                 _("Only the association's coordinators may plan its pickups."))
+    for reservation in locked:
+        require_may(actor, reservation, states.SCHEDULE)
     if len(requesters) > 1:
         raise ValidationError({"reservations": _("A pickup collects the reservations of one organisation.")})
     if len({r.item.owner_id for r in locked}) > 1:

@@ -17,6 +17,7 @@ from .. import eligibility, events, impact, notifications, permissions, states, 
 from ..models import Need, Notification, Reservation, TransferException
 from .base import (
     cancel_locked,
+    clean_reason,
     invalid,
     lock_item,
     lock_reservation,
@@ -24,9 +25,11 @@ from .base import (
     move,
     release,
     require,
+    require_may,
     reservation_groups,
     save_item,
     save_reservation,
+    settle_pickup,
 )
 
 Status = Reservation.Status
@@ -67,11 +70,7 @@ def reservation_create(
     today = timezone.localdate()
     if item.owner_id == requester.pk:
         raise WorkflowError("own_item", _("An organisation cannot claim its own items."))
-    if (
-        item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED)
-        or (item.available_from and item.available_from > today)
-        or (item.available_until and item.available_until < today)  # the expiry job has not run yet
-    ):
+    if not item.is_claimable(on=today):  # also before the expiry job has run on a past end date
         raise WorkflowError("item_not_available", _("This item is not available for claims."))
     # The public-sector rules, as data in ``exchange.eligibility``: medical aids, the
     # internal-first release window, then the property code's transfer rules.
@@ -121,14 +120,14 @@ def reservation_approve(*, actor, reservation: Reservation) -> Reservation:
     """The giver accepts a claim; a 6-digit handover code is drawn for the collection.
 
     Raises:
-        PermissionDenied: ``actor`` is not staff of the item's owner.
+        PermissionDenied: ``actor`` is not staff of the item's owner; ``Forbidden``
+            ``separation_of_duties`` when it also belongs to the claiming organisation.
         WorkflowError: ``invalid_transition`` unless requested.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_approve(actor, reservation), _("Only the giver's staff may approve a claim."))
+    require_may(actor, reservation, states.APPROVE)
     move(reservation, states.APPROVE, now=timezone.now())
-    # secrets, not random: the code proves the volunteer was really on site.
-    reservation.handover_code = f"{secrets.randbelow(1_000_000):06d}"
+    reservation.handover_code = _new_handover_code()
     save_reservation(reservation, actor=actor, reason=_("Approved"))
     notifications.notify(
         users=[reservation.requested_by, *members(reservation.requester_id, Membership.Role.COORDINATOR)],
@@ -144,9 +143,11 @@ def reservation_decline(*, actor, reservation: Reservation, reason: str) -> Rese
     Raises:
         PermissionDenied: ``actor`` is not staff of the item's owner.
         WorkflowError: ``invalid_transition`` unless requested.
+        ValidationError: a reason over 1,000 characters.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_decline(actor, reservation), _("Only the giver's staff may decline a claim."))
+    require_may(actor, reservation, states.DECLINE)
+    reason = clean_reason(reason)
     move(reservation, states.DECLINE, now=timezone.now())
     reservation.reason = reason or ""
     release(reservation)
@@ -166,39 +167,81 @@ def reservation_cancel(*, actor, reservation: Reservation, reason: str) -> Reser
     Raises:
         PermissionDenied: ``actor`` is on neither side.
         WorkflowError: ``invalid_transition`` once collected (or already closed).
+        ValidationError: a reason over 1,000 characters.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_cancel(actor, reservation), _("You may not cancel this reservation."))
+    require_may(actor, reservation, states.CANCEL)
+    reason = clean_reason(reason)
     cancel_locked(reservation, actor=actor, reason=reason or _("Cancelled"))
     save_item(reservation.item, actor=actor, reason=_("Claim #%(id)s cancelled") % {"id": reservation.pk})
     return reservation
 
 
-@transaction.atomic
+# Wrong codes a claim takes before its code is replaced (API.md: "Handover codes resist guessing").
+HANDOVER_CODE_TRIES = 5
+
+
+def _new_handover_code() -> str:
+    # secrets, not random: the code proves the volunteer was really on site.
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
 def reservation_collect(
     *, actor, reservation: Reservation, handover_code: str, signature: str | None = None,
 ) -> Reservation:
     """The volunteer on site takes the units, proving it with the giver's handover code; the
-    transfer record is issued, with ``signature`` (a PNG data URL drawn at the door) if given.
+    transfer record is issued, with ``signature`` (a PNG data URL drawn at the door) if given,
+    and the pickup closes itself once nothing of it waits to be collected.
+
+    A wrong code is counted, and kept even though the call fails (its own transaction):
+    after ``HANDOVER_CODE_TRIES`` the code is replaced, the old one stops working and the
+    giver's staff are notified (they alone see the new one).
 
     Raises:
-        PermissionDenied: ``actor`` is neither a member of the requester nor on the pickup.
+        PermissionDenied: ``actor`` is not a member of the requester; ``Forbidden``
+            ``separation_of_duties`` when it is staff of the giver.
         WorkflowError: ``invalid_transition`` unless scheduled, ``wrong_handover_code``.
         ValidationError: ``signature`` is not a small PNG data URL.
     """
-    reservation = lock_reservation(reservation)
-    require(permissions.can_collect(actor, reservation), _("You may not collect this reservation."))
-    signature_png = transfers.signature_png(signature) if signature else None
-    if not reservation.can(states.COLLECT):
-        raise invalid(reservation, states.COLLECT)
-    given = str(handover_code or "").strip().encode()
-    if not reservation.handover_code or not hmac.compare_digest(given, reservation.handover_code.encode()):
-        raise WorkflowError("wrong_handover_code", _("The handover code is not right."))
-    move(reservation, states.COLLECT, now=timezone.now())
-    save_reservation(reservation, actor=actor, reason=_("Collected"))
-    transfers.transfer_record_issue(reservation=reservation, actor=actor, signature_png=signature_png,
-                                    handover_code_checked=True)
-    return reservation
+    with transaction.atomic():
+        reservation = lock_reservation(reservation)
+        require_may(actor, reservation, states.COLLECT)
+        signature_png = transfers.signature_png(signature) if signature else None
+        if not reservation.can(states.COLLECT):
+            raise invalid(reservation, states.COLLECT)
+        given = str(handover_code or "").strip().encode()
+        if hmac.compare_digest(given, reservation.handover_code.encode()):
+            move(reservation, states.COLLECT, now=timezone.now())
+            reservation.handover_failures = 0
+            save_reservation(reservation, actor=actor, reason=_("Collected"))
+            transfers.transfer_record_issue(reservation=reservation, actor=actor, signature_png=signature_png,
+                                            handover_code_checked=True)
+            settle_pickup(reservation, actor=actor)
+            return reservation
+        replaced = _count_wrong_code(reservation, actor=actor)
+    if replaced:
+        raise WorkflowError("wrong_handover_code", _(
+            "The handover code is not right. After %(n)s wrong tries it was replaced: ask the giver's staff "
+            "for the new one.") % {"n": HANDOVER_CODE_TRIES})
+    raise WorkflowError("wrong_handover_code", _("The handover code is not right."))
+
+
+def _count_wrong_code(reservation: Reservation, *, actor) -> bool:
+    """Count a wrong try on the locked reservation; replace the code at the limit (returns True)."""
+    reservation.handover_failures += 1
+    if reservation.handover_failures < HANDOVER_CODE_TRIES:
+        save_reservation(reservation, actor=actor, reason=_("Wrong handover code (%(n)s of %(max)s)") % {
+            "n": reservation.handover_failures, "max": HANDOVER_CODE_TRIES})
+        return False
+    reservation.handover_code = _new_handover_code()
+    reservation.handover_failures = 0
+    save_reservation(reservation, actor=actor, reason=_("Handover code replaced after %(n)s wrong tries") % {
+        "n": HANDOVER_CODE_TRIES})
+    notifications.notify(
+        users=members(reservation.item.owner_id, Membership.Role.STAFF), kind=Notification.Kind.CODE_REPLACED,
+        obj=reservation, context={"reservation": reservation, "tries": HANDOVER_CODE_TRIES},
+    )
+    return True
 
 
 @transaction.atomic
@@ -211,7 +254,7 @@ def reservation_deliver(*, actor, reservation: Reservation) -> Reservation:
         WorkflowError: ``invalid_transition`` unless collected.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_deliver(actor, reservation), _("You may not deliver this reservation."))
+    require_may(actor, reservation, states.DELIVER)
     move(reservation, states.DELIVER, now=timezone.now())
     save_reservation(reservation, actor=actor, reason=_("Delivered"))
     if not reservation.is_loan:
@@ -238,8 +281,7 @@ def reservation_record_refurbishment(*, actor, reservation: Reservation, notes: 
         ValidationError: no notes.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_record_refurbishment(actor, reservation),
-             _("Only the certified refurbisher that received this item may record its refurbishment."))
+    require_may(actor, reservation, states.REFURBISH)
     if not reservation.item.category.is_medical:
         raise WorkflowError("not_medical", _("Only medical devices and technical aids are refurbished here."))
     if reservation.status != Status.DELIVERED or reservation.refurbished_at is not None:
@@ -259,13 +301,14 @@ def transfer_exception_grant(*, actor, item: Item, requester: Organisation, reas
 
     Raises:
         PermissionDenied: ``actor`` is not a manager of the département.
-        ValidationError: no reason.
+        ValidationError: no reason, or one over 1,000 characters.
     """
     require(permissions.can_grant_transfer_exception(actor),
              _("Only a manager of the département may record an exception."))
-    if not (reason or "").strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise ValidationError({"reason": _("Give the reason for the exception.")})
-    exception = TransferException(item=item, requester=requester, reason=reason.strip(), granted_by=actor)
+    exception = TransferException(item=item, requester=requester, reason=reason, granted_by=actor)
     attribute(exception, actor=actor, reason=_("Exception recorded: %(reason)s") % {"reason": exception.reason})
     exception.save()
     return exception
@@ -281,7 +324,7 @@ def reservation_return(*, actor, reservation: Reservation) -> Reservation:
         WorkflowError: ``not_a_loan`` for a donation, ``invalid_transition`` unless delivered.
     """
     reservation = lock_reservation(reservation)
-    require(permissions.can_return(actor, reservation), _("Only the giver's staff may confirm a return."))
+    require_may(actor, reservation, states.RETURN)
     if not reservation.is_loan:
         raise WorkflowError("not_a_loan", _("Only a loan can be returned."))
     move(reservation, states.RETURN, now=timezone.now())

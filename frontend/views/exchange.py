@@ -110,7 +110,7 @@ def inventory_exits_export(request):
 #
 def _claim_form(request, item, data=None):
     organisations = permissions.claiming_organisations(request.user).exclude(pk=item.owner_id)
-    if item.status not in (Item.Status.AVAILABLE, Item.Status.RESERVED) or item.quantity_available < 1:
+    if not item.is_claimable(on=timezone.localdate()) or item.quantity_available < 1:
         return None
     if not organisations.exists():
         return None
@@ -125,11 +125,11 @@ def claim_context(request, item) -> dict:
     item_claims = []
     if permissions.can_manage_item(request.user, item):
         item_claims = list(_reservations(request.user).filter(item=item).order_by("-created_at"))
-        _mark_handover_codes(request.user, item_claims)
+        _decorate(request.user, item_claims)
     # Why the user's organisations may not claim it (medical aid, internal-first window, the
     # property code's transfer rules): shown instead of a claim that would be refused.
     claim_refusals = []
-    if item.status in (item.Status.AVAILABLE, item.Status.RESERVED):
+    if item.is_claimable(on=timezone.localdate()):
         for organisation in permissions.claiming_organisations(request.user).exclude(pk=item.owner_id):
             refusal = eligibility.claim_refusal(item=item, receiver=organisation)
             if refusal is not None:
@@ -194,15 +194,19 @@ def _tabs(request, reservations):
     tabs = [(key, labels[key], sum(counts.get(s, 0) for s in statuses)) for key, statuses in STATUS_TABS]
     statuses = dict(STATUS_TABS)[current]
     shown = list(reservations.filter(status__in=statuses))
-    _mark_handover_codes(request.user, shown)
+    _decorate(request.user, shown)
     return tabs, current, shown
 
 
-def _mark_handover_codes(user, reservations) -> None:
-    """Sets ``show_code`` on each reservation by the one rule (the giver's staff see it)."""
+def _decorate(user, reservations) -> None:
+    """Sets on each reservation what the page shows: ``actions`` (its buttons, exactly
+    ``selectors.reservation_actions``) and ``show_code`` (the giver's staff see a live code).
+    The user's memberships are read once for the list."""
+    roles = permissions.Roles(user)
     givers = selectors.handover_code_givers(user)
     for reservation in reservations:
-        reservation.show_code = bool(reservation.handover_code) and selectors.can_see_handover_code(
+        reservation.actions = selectors.reservation_actions(user, reservation, roles)
+        reservation.show_code = reservation.code_is_live and selectors.can_see_handover_code(
             user, reservation, givers)
 
 
@@ -238,10 +242,10 @@ ACTIONS = {
                 lambda r: _("Claim approved: give the handover code %(code)s to the volunteer.") % {
                     "code": r.handover_code}),
     "decline": (lambda actor, r, post: services.reservation_decline(
-                    actor=actor, reservation=r, reason=post.get("reason", "")[:500]),
+                    actor=actor, reservation=r, reason=post.get("reason", "")),
                 lambda r: _("Claim declined.")),
     "cancel": (lambda actor, r, post: services.reservation_cancel(
-                   actor=actor, reservation=r, reason=post.get("reason", "")[:500]),
+                   actor=actor, reservation=r, reason=post.get("reason", "")),
                lambda r: _("Claim cancelled.")),
     "collect": (lambda actor, r, post: services.reservation_collect(
                     actor=actor, reservation=r, handover_code=post.get("handover_code", ""),
@@ -251,6 +255,9 @@ ACTIONS = {
                 lambda r: _("Delivered. Thank you!")),
     "return": (lambda actor, r, post: services.reservation_return(actor=actor, reservation=r),
                lambda r: _("Return recorded.")),
+    "refurbishment": (lambda actor, r, post: services.reservation_record_refurbishment(
+                          actor=actor, reservation=r, notes=post.get("notes", "")),
+                      lambda r: _("Refurbishment recorded.")),
 }
 
 
@@ -299,6 +306,7 @@ def my_pickups(request):
         .distinct()
         .order_by("tour", "position", "window_start")
     )
+    _decorate(request.user, [reservation for pickup in pickups for reservation in pickup.reservations.all()])
     return render(request, "frontend/exchange/my_pickups.html", {
         "day": day, "pickups": pickups, "code_form": HandoverCodeForm(),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
@@ -324,10 +332,11 @@ def association_claims(request):
     """The association's claims waiting on a giver's answer, and those approved to plan."""
     association, organisations = _coordinated(request)
     reservations = _reservations(request.user).filter(requester=association)
+    requested = list(reservations.filter(status=Status.REQUESTED))
+    approved = list(reservations.filter(status=Status.APPROVED))
+    _decorate(request.user, requested + approved)
     return render(request, "frontend/exchange/association_claims.html", {
-        "association": association, "organisations": organisations,
-        "requested": reservations.filter(status=Status.REQUESTED),
-        "approved": reservations.filter(status=Status.APPROVED),
+        "association": association, "organisations": organisations, "requested": requested, "approved": approved,
     })
 
 

@@ -166,3 +166,71 @@ def test_unknown_beneficiary_is_400(api, volunteer):
                                    format="json")
 
     assert response.status_code == 400 and "beneficiary" in response.json()
+
+
+#
+# The chain of custody (API.md "Rules every endpoint keeps (v1.1)")
+#
+def _scheduled(giver, association, staff, coordinator, volunteer):
+    reservation = services.reservation_create(actor=volunteer, item=_available(giver), requester=association,
+                                              quantity=1)
+    reservation = services.reservation_approve(actor=staff, reservation=reservation)
+    start = timezone.now() + timedelta(days=1)
+    services.pickup_create(actor=coordinator, reservations=[reservation], window_start=start,
+                           window_end=start + timedelta(hours=2), volunteers=[volunteer])
+    reservation.refresh_from_db()
+    return reservation
+
+
+def test_separation_of_duties_is_403_with_its_code(api, giver, association, staff, coordinator):
+    dual = member(giver, Role.STAFF)
+    Membership.objects.create(user=dual, organisation=association, role=Role.VOLUNTEER)
+    item = _available(giver)
+    claim = api(dual).post("/api/v1/reservations/", {"item": item.pk, "quantity": 1, "requester": association.pk},
+                           format="json").json()
+    assert claim["allowed_actions"] == ["decline", "cancel"]
+
+    response = api(dual).post(f"/api/v1/reservations/{claim['id']}/approve/")
+    assert response.status_code == 403 and response.json()["code"] == "separation_of_duties"
+
+    reservation = _scheduled(giver, association, staff, coordinator, dual)
+    response = api(dual).post(f"/api/v1/reservations/{reservation.pk}/collect/",
+                              {"handover_code": reservation.handover_code}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "separation_of_duties"
+    reservation.refresh_from_db()
+    assert reservation.status == "scheduled"
+
+
+def test_five_wrong_codes_replace_it_and_the_old_one_stops_working(
+    api, giver, association, staff, coordinator, volunteer,
+):
+    reservation = _scheduled(giver, association, staff, coordinator, volunteer)
+    old = reservation.handover_code
+    wrong = f"{(int(old) + 1) % 1_000_000:06d}"
+    url = f"/api/v1/reservations/{reservation.pk}/collect/"
+    for _ in range(5):
+        response = api(volunteer).post(url, {"handover_code": wrong}, format="json")
+        assert response.status_code == 409 and response.json()["code"] == "wrong_handover_code"
+    response = api(volunteer).post(url, {"handover_code": old}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "wrong_handover_code"
+    new = api(staff).get(f"/api/v1/reservations/{reservation.pk}/").json()["handover_code"]
+    assert new != old
+    assert api(volunteer).get(f"/api/v1/reservations/{reservation.pk}/").json()["handover_code"] is None
+    assert api(volunteer).post(url, {"handover_code": new}, format="json").json()["status"] == "collected"
+
+
+def test_a_reason_of_1000_characters_is_kept_whole_and_1001_is_400(api, giver, association, staff, volunteer):
+    """On PostgreSQL (CI's second leg) the history reason column is a varchar(100): the
+    whole reason stays on the claim, the history keeps a shortened copy."""
+    first = services.reservation_create(actor=volunteer, item=_available(giver), requester=association, quantity=1)
+    second = services.reservation_create(actor=volunteer, item=_available(giver), requester=association, quantity=1)
+    reason = ("Déjà promis au collège voisin, désolé ; " * 30)[:1000]
+
+    response = api(staff).post(f"/api/v1/reservations/{first.pk}/decline/", {"reason": reason}, format="json")
+    assert response.status_code == 200 and response.json()["reason"] == reason.strip()
+
+    response = api(staff).post(f"/api/v1/reservations/{second.pk}/decline/", {"reason": "x" * 1001},
+                               format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    second.refresh_from_db()
+    assert second.status == "requested"

@@ -8,6 +8,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
+from exchange.consistency import inconsistent_items, inconsistent_pickups
+from exchange.models import Pickup
 from inventory import demo
 from inventory.models import Item, Membership, Organisation, Photo, validate_siret
 
@@ -163,3 +165,10 @@ def test_a_database_whose_usernames_clash_is_refused_without_writing_anything():
         load_demo()
 
     assert Organisation.objects.count() == 0 and Item.objects.count() == 0
+
+
+def test_demo_pickups_agree_with_their_reservations():
+    """Issue #13: 19 of 21 demo pickups stayed "planned" while their claims were delivered."""
+    load_demo()
+    assert Pickup.objects.filter(status=Pickup.Status.DONE).exists()
+    assert inconsistent_pickups() == [] and inconsistent_items() == []
