@@ -37,10 +37,10 @@ def history_entries(instance) -> list[dict]:
     """Every history row of ``instance``, newest first, each with the fields it changed.
 
     Reads all rows in one query and compares neighbours in memory (``prev_record`` would
-    cost one query per row).
+    cost one query per row). Fields left out of the history (``excluded_fields``) are not shown.
     """
     records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    model_fields = [f for f in instance._meta.fields if f.name not in IGNORED_FIELDS]
+    model_fields = [f for f in instance.history.model.tracked_fields if f.name not in IGNORED_FIELDS]
     entries = []
     for index, record in enumerate(records):
         older = records[index + 1] if index + 1 < len(records) else None
