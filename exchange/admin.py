@@ -41,9 +41,12 @@ class ReservationAdmin(SimpleHistoryAdmin):
     date_hierarchy = "created_at"
     actions = ["approve", "decline", "cancel"]
     # Everything that the workflow owns is read-only; only the free text may be corrected.
+    # The handover code is for the giver's staff only: not shown here, where a version of the
+    # history would show today's code as if it had been that version's.
+    exclude = ("handover_code",)
     readonly_fields = (
         "item", "requester", "requested_by", "quantity", "mode", "return_by", "need", "status",
-        "handover_code", "pickup", "reason", "created_at", "approved_at", "scheduled_at", "collected_at",
+        "pickup", "reason", "created_at", "approved_at", "scheduled_at", "collected_at",
         "delivered_at", "returned_at", "declined_at", "cancelled_at", "expired_at", "updated_at",
     )
 

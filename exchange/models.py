@@ -232,7 +232,7 @@ class Reservation(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["handover_code"])  # history is read by both sides
 
     objects = ReservationQuerySet.as_manager()
 

@@ -4,6 +4,10 @@ Managers of the département invite to any organisation with any role; an organi
 invite to their own organisation as staff or volunteers. The token is only e-mailed: the
 database keeps its SHA-256, so a leaked backup opens no account. Links expire after
 ``REBOND_INVITATION_DAYS`` (7 by default).
+
+A link is not a password: whoever already has an account signs in first, then accepts
+(``invitation_accept``); only a person without one gets an account from the link
+(``invitation_accept_new_account``, with the password they choose).
 """
 
 import hashlib
@@ -145,27 +149,21 @@ def existing_user(invitation: Invitation):
     return get_user_model().objects.filter(email__iexact=invitation.email, is_active=True).order_by("pk").first()
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = ""):
-    """Use an invitation: create the user (or take the existing one with that e-mail, whose
-    password and name are then left alone), add the membership, and return the user.
+def is_invitee(user, invitation: Invitation) -> bool:
+    """Whether ``user`` (signed in) is the person invited: its e-mail is the invitation's."""
+    return bool(user and user.is_authenticated and user.email and user.email.lower() == invitation.email.lower())
 
-    Raises:
-        WorkflowError: ``invalid_invitation`` when the link is unknown, used, revoked or expired.
-        ValidationError: the password fails the validators (new users only).
-    """
+
+def _locked_for_use(token: str) -> Invitation:
     found = invitation_for_token(token)
     invitation = _locked(found) if found else None
     if invitation is None or not invitation.is_pending:
         raise WorkflowError("invalid_invitation", _("This invitation link is no longer valid. Ask for a new one."))
-    User = get_user_model()
-    user = existing_user(invitation)
-    if user is None:
-        user = User(username=_free_username(invitation.email), email=invitation.email,
-                    first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
-        password_validation.validate_password(password, user)
-        user.set_password(password)
-        user.save()
+    return invitation
+
+
+def _join(invitation: Invitation, user) -> None:
+    """Add ``user`` to the invitation's organisation (unless already a member); the link is used."""
     if not Membership.objects.filter(user=user, organisation=invitation.organisation).exists():
         membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
         attribute(membership, actor=user, reason=_("Joined by invitation"))
@@ -173,6 +171,48 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
     invitation.accepted_at = timezone.now()
     attribute(invitation, actor=user, reason=_("Invitation accepted"))
     invitation.save()
+
+
+@transaction.atomic
+def invitation_accept(*, actor, token: str) -> Invitation:
+    """A person who already has an account, signed in (with its password), accepts: the
+    membership is added to that account.
+
+    Raises:
+        WorkflowError: ``invalid_invitation`` when the link is unknown, used, revoked or expired.
+        PermissionDenied: ``actor`` is not signed in as the account of the invited e-mail.
+    """
+    invitation = _locked_for_use(token)
+    if not is_invitee(actor, invitation):
+        raise PermissionDenied(_("This invitation is for another e-mail address."))
+    _join(invitation, actor)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept_new_account(*, token: str, password: str, first_name: str = "", last_name: str = ""):
+    """A person without an account accepts: the account is created with ``password`` and
+    the membership added; returns the new user (for the page to sign it in).
+
+    An invitation never signs anyone in to an existing account: whoever has one signs in
+    first, then accepts (``invitation_accept``).
+
+    Raises:
+        WorkflowError: ``invalid_invitation`` when the link is unknown, used, revoked or expired;
+            ``sign_in_first`` when an account already has the invited e-mail.
+        ValidationError: the password fails the validators.
+    """
+    invitation = _locked_for_use(token)
+    if existing_user(invitation) is not None:
+        raise WorkflowError("sign_in_first", _("You already have an account: sign in first, then accept."))
+    user = get_user_model()(
+        username=_free_username(invitation.email), email=invitation.email,
+        first_name=first_name.strip()[:150], last_name=last_name.strip()[:150],
+    )
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    _join(invitation, user)
     return user
 
 

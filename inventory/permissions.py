@@ -134,6 +134,12 @@ def can_view_item(user, item: Item) -> bool:
     return visible_items(user).filter(pk=item.pk).exists()
 
 
+def can_see_who_acted(user, owner: Organisation | int) -> bool:
+    """History names the people who acted on an item (and its claims) only to the staff of
+    its owner and to the département; others see the organisation they acted for."""
+    return has_role(user, owner, Role.STAFF) or is_department_member(user)
+
+
 #
 # Invitations
 #

@@ -116,8 +116,11 @@ class ReservationViewSet(
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
-        """Every step of the claim, newest first."""
-        return Response(HistoryEntrySerializer(history_entries(self.get_object()), many=True).data)
+        """Every step of the claim, newest first; people are named only to the giver's staff
+        and the département."""
+        reservation = self.get_object()
+        entries = history_entries(reservation, viewer=request.user, owner_id=reservation.item.owner_id)
+        return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
 def _valid(serializer_class, request) -> dict:

@@ -132,8 +132,12 @@ class ItemViewSet(viewsets.ModelViewSet):
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
-        """Every change of the item, newest first."""
-        return Response(HistoryEntrySerializer(history_entries(self.get_object()), many=True).data)
+        """Every change of the item, newest first; people are named only to its owner's staff
+        and the département."""
+        item = self.get_object()
+        entries = history_entries(item, viewer=request.user, owner_id=item.owner_id,
+                                  requester_ids=item.reservations.values_list("requester_id", flat=True))
+        return Response(HistoryEntrySerializer(entries, many=True).data)
 
     #
     # Photos

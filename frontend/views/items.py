@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from inventory import permissions, services
 from inventory.errors import WorkflowError
+from inventory.history import credits
 from inventory.models import Item, Membership, Photo
 
 from ..forms import ItemForm, PhotoUploadForm, add_service_error
@@ -227,7 +228,7 @@ def item_delete(request, pk):
 @login_required
 def item_history(request, pk):
     """The item's life as one timeline: its own changes (to whoever sees the item, as in the
-    API) and those of the claims on it that the user may see."""
+    API) and those of the claims on it that the user may see; people are named as in the API."""
     from exchange.models import Reservation
     from exchange.selectors import visible_reservations
 
@@ -237,4 +238,9 @@ def item_history(request, pk):
         item_id=item.pk, id__in=visible_reservations(request.user).filter(item=item).values("pk"),
     ).select_related("history_user", "requester")
     events = sorted(chain(item_rows, claim_rows), key=lambda row: row.history_date, reverse=True)
+    requester_ids = item.reservations.values_list("requester_id", flat=True)
+    for event, credit in zip(
+        events, credits(events, viewer=request.user, owner_id=item.owner_id, requester_ids=requester_ids), strict=True,
+    ):
+        event.credit = credit
     return render(request, "frontend/items/history.html", {"item": item, "events": events})

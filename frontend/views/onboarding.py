@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -233,29 +234,64 @@ def invitation_action(request, pk: int, action: str):
 
 
 def invitation_accept(request, token: str):
-    """The e-mailed link: choose a password (new users), become a member, land on home."""
+    """The e-mailed link. A person who has an account signs in first (with its password and
+    the lock-out of the sign-in page), then accepts here; a new person chooses a name and a
+    password, and is signed in to the account just created. Nobody else is signed in here."""
     invitation = invitations.invitation_for_token(token)
     if invitation is None:
-        return render(request, "frontend/onboarding/invitation_invalid.html", status=410)
-    existing = invitations.existing_user(invitation)
-    form = AcceptInvitationForm(request.POST or None) if existing is None else None
-    if request.method == "POST" and (form is None or form.is_valid()):
+        return _invalid_invitation(request)
+    if request.user.is_authenticated:
+        return _accept_signed_in(request, invitation, token)
+    if invitations.existing_user(invitation) is not None:
+        return _sign_in_first(request, invitation)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            fields = {
-                "password": form.cleaned_data["password1"], "first_name": form.cleaned_data["first_name"],
-                "last_name": form.cleaned_data["last_name"],
-            } if form else {"password": ""}
-            user = invitations.invitation_accept(token=token, **fields)
+            user = invitations.invitation_accept_new_account(
+                token=token, password=form.cleaned_data["password1"], first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
         except ValidationError as error:
             form.add_error("password1", error)
-        except WorkflowError:
-            return render(request, "frontend/onboarding/invitation_invalid.html", status=410)
+        except WorkflowError as error:
+            if error.code == "sign_in_first":  # the account was created meanwhile
+                return _sign_in_first(request, invitation)
+            return _invalid_invitation(request)
         else:
+            # The one sign-in an invitation does: the account it has just created, with the
+            # password its owner has just chosen.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to %(organisation)s! You sign in as %(username)s.") % {
-                "organisation": invitation.organisation, "username": user.username,
-            })
-            return redirect("home")
-    return render(request, "frontend/onboarding/invitation_accept.html", {
-        "invitation": invitation, "form": form, "existing": existing,
+            return _welcome(request, invitation, user)
+    return render(request, "frontend/onboarding/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+def _accept_signed_in(request, invitation, token: str):
+    if not invitations.is_invitee(request.user, invitation):
+        return render(request, "frontend/onboarding/invitation_other_account.html",
+                      {"invitation": invitation}, status=403)
+    if request.method == "POST":
+        try:
+            invitations.invitation_accept(actor=request.user, token=token)
+        except WorkflowError:
+            return _invalid_invitation(request)
+        return _welcome(request, invitation, request.user)
+    return render(request, "frontend/onboarding/invitation_accept.html", {"invitation": invitation, "form": None})
+
+
+def _sign_in_first(request, invitation):
+    messages.info(request, _(
+        "You already have a Rebond account with the address %(email)s: sign in with its password, "
+        "then accept the invitation."
+    ) % {"email": invitation.email})
+    return redirect_to_login(request.get_full_path())
+
+
+def _welcome(request, invitation, user):
+    messages.success(request, _("Welcome to %(organisation)s! You sign in as %(username)s.") % {
+        "organisation": invitation.organisation, "username": user.username,
     })
+    return redirect("home")
+
+
+def _invalid_invitation(request):
+    return render(request, "frontend/onboarding/invitation_invalid.html", status=410)

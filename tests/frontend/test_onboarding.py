@@ -133,6 +133,61 @@ def test_staff_invite_a_volunteer_who_accepts(staff, giver, association, mailout
     assert client.get(link).status_code == 410  # once
 
 
+@pytest.fixture
+def invited_account(manager, association, mailoutbox, django_capture_on_commit_callbacks):
+    """An existing account invited to the association; returns it and the e-mailed link."""
+    from inventory import invitations
+    from tests.factories import UserFactory
+
+    account = UserFactory(username="nina", email="Nina.Roux@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invitation_create(actor=manager, organisation=association, email="nina.roux@example.org",
+                                      role="volunteer", base_url="http://testserver/")
+    return account, re.search(r"http://testserver(/invitations/[\w-]+/)", mailoutbox[0].body).group(1)
+
+
+def test_the_link_never_signs_an_existing_account_in(invited_account, association, client):
+    account, link = invited_account
+    for response in (client.get(link), client.post(link), client.post(link, {
+        "first_name": "Mallory", "password1": PASSWORD, "password2": PASSWORD,
+    })):
+        assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={link}"
+        assert "_auth_user_id" not in client.session
+    assert not Membership.objects.filter(organisation=association).exists()
+    assert Invitation.objects.get().accepted_at is None
+    account.refresh_from_db()
+    assert account.check_password("rebond-test") and account.first_name != "Mallory"
+
+    page = client.get(f"/accounts/login/?next={link}").content.decode()
+    assert "sign in with its password, then accept the invitation" in page  # says why
+    assert f'name="next" value="{link}"' in page
+
+
+def test_an_existing_account_signs_in_with_its_password_then_accepts(invited_account, association, client):
+    account, link = invited_account
+    response = client.post("/accounts/login/", {"username": "nina", "password": "rebond-test", "next": link})
+    assert response.status_code == 302 and response["Location"] == link
+    page = client.get(link)
+    assert page.status_code == 200 and "accepting adds this organisation to it" in page.content.decode()
+    assert not Membership.objects.filter(organisation=association).exists()  # a GET accepts nothing
+
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert Membership.objects.get(user=account, organisation=association).role == "volunteer"
+    assert Invitation.objects.get().accepted_at is not None
+    assert client.get(link).status_code == 410  # once
+
+
+def test_another_signed_in_account_cannot_accept(invited_account, association, volunteer):
+    _, link = invited_account
+    client = signed_in(volunteer)
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 403
+        assert "This invitation is for another e-mail address" in response.content.decode()
+    assert not Membership.objects.filter(organisation=association, user__username="nina").exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
 def test_revoke_and_resend_buttons(manager, giver, mailoutbox, django_capture_on_commit_callbacks, volunteer):
     page = signed_in(manager)
     with django_capture_on_commit_callbacks(execute=True):

@@ -44,25 +44,36 @@ def test_the_link_creates_the_user_and_membership_once(manager, giver, mailoutbo
     token = token_from(mailoutbox[0])
     assert mailoutbox[0].to == ["nouvelle@example.org"] and str(giver) in mailoutbox[0].body
 
-    user = invitations.invitation_accept(token=token, password=PASSWORD)
+    user = invitations.invitation_accept_new_account(token=token, password=PASSWORD)
     assert user.check_password(PASSWORD) and user.email == "nouvelle@example.org"
     assert Membership.objects.get(user=user, organisation=giver).role == Role.STAFF
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
     assert invitation.history.first().history_change_reason == "Invitation accepted"
     with pytest.raises(WorkflowError) as error:
-        invitations.invitation_accept(token=token, password=PASSWORD)
+        invitations.invitation_accept_new_account(token=token, password=PASSWORD)
     assert error.value.code == "invalid_invitation"
 
 
-def test_an_existing_user_with_that_email_is_attached(manager, giver, association, mailoutbox,
-                                                      django_capture_on_commit_callbacks):
-    someone = UserFactory(username="someone", email="someone@example.org")
+def test_an_existing_account_is_never_taken_without_signing_in(manager, giver, association, mailoutbox,
+                                                                django_capture_on_commit_callbacks):
+    someone = UserFactory(username="someone", email="Someone@Example.org")
     invite(manager, association, email="someone@example.org", role=Role.VOLUNTEER,
            capture=django_capture_on_commit_callbacks)
-    user = invitations.invitation_accept(token=token_from(mailoutbox[0]), password="")
-    assert user == someone and someone.check_password("rebond-test")  # password left alone
+    token = token_from(mailoutbox[0])
+
+    with pytest.raises(WorkflowError) as error:  # the link alone is not the account's password
+        invitations.invitation_accept_new_account(token=token, password=PASSWORD)
+    assert error.value.code == "sign_in_first" and someone.check_password("rebond-test")
+    with pytest.raises(PermissionDenied):  # signed in, but as another account
+        invitations.invitation_accept(actor=UserFactory(email="other@example.org"), token=token)
+    assert not Membership.objects.filter(organisation=association).exists()
+
+    invitation = invitations.invitation_accept(actor=someone, token=token)  # the e-mail matches, in any case
     assert Membership.objects.get(user=someone, organisation=association).role == Role.VOLUNTEER
+    assert invitation.accepted_at is not None and invitation.history.first().history_user == someone
+    with pytest.raises(WorkflowError):
+        invitations.invitation_accept(actor=someone, token=token)
 
 
 def test_expired_link_does_not_work(manager, giver, mailoutbox, django_capture_on_commit_callbacks, settings):
@@ -71,7 +82,7 @@ def test_expired_link_does_not_work(manager, giver, mailoutbox, django_capture_o
     assert timedelta(days=1) < invitation.expires_at - timezone.now() <= timedelta(days=2)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     with pytest.raises(WorkflowError):
-        invitations.invitation_accept(token=token_from(mailoutbox[0]), password=PASSWORD)
+        invitations.invitation_accept_new_account(token=token_from(mailoutbox[0]), password=PASSWORD)
     assert not Membership.objects.filter(organisation=giver, user__email="nouvelle@example.org").exists()
 
 
@@ -85,7 +96,7 @@ def test_revoked_link_does_not_work_and_resend_replaces_the_link(manager, giver,
     assert first != second and invitations.invitation_for_token(first) is None
     invitations.invitation_revoke(actor=manager, invitation=invitation)
     with pytest.raises(WorkflowError):
-        invitations.invitation_accept(token=second, password=PASSWORD)
+        invitations.invitation_accept_new_account(token=second, password=PASSWORD)
     with pytest.raises(WorkflowError):
         invitations.invitation_revoke(actor=manager, invitation=invitation)
 
@@ -94,7 +105,7 @@ def test_weak_password_is_refused_and_nothing_is_created(manager, giver, mailout
                                                          django_capture_on_commit_callbacks):
     invite(manager, giver, capture=django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError):
-        invitations.invitation_accept(token=token_from(mailoutbox[0]), password="123")
+        invitations.invitation_accept_new_account(token=token_from(mailoutbox[0]), password="123")
     assert invitations.invitation_for_token(token_from(mailoutbox[0])) is not None  # still usable
 
 
