@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from exchange.models import ImpactRecord, Reservation
@@ -152,3 +154,14 @@ def test_summary_has_the_kpis_and_new_groups(api, viewer, records):
     assert kpis["reuse_rate"] is None and kpis["median_days"] is None
     by_year = api(viewer).get("/api/v1/impact/summary/?group_by=year").json()["groups"]
     assert [(g["key"], g["items"]) for g in by_year] == [("2026", 7)]
+
+
+@pytest.mark.parametrize("group_by", ["month", "quarter", "year"])
+def test_period_groups_answer_under_debug_as_make_demo_serves(api, viewer, records, settings, group_by):
+    # DEBUG's cursor writes each query out with its parameters: a lone % in the SQL broke it.
+    settings.DEBUG = True
+    with CaptureQueriesContext(connection) as queries:
+        response = api(viewer).get(f"/api/v1/impact/summary/?from=2026-01-01&group_by={group_by}&to=2026-12-31")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["groups"] and any("2026-01-01" in query["sql"] for query in queries)
