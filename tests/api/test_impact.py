@@ -165,3 +165,28 @@ def test_period_groups_answer_under_debug_as_make_demo_serves(api, viewer, recor
 
     assert response.status_code == 200, response.content
     assert response.json()["groups"] and any("2026-01-01" in query["sql"] for query in queries)
+
+
+@pytest.fixture
+def hostile_record(association):
+    giver = OrganisationFactory(name='=HYPERLINK("http://x","y")', commune=Commune.objects.get(insee="94028"))
+    receiver = AssociationFactory(name="+cmd")
+    Category.objects.filter(key="office-chair").update(name_fr="@SUM(A1:A9)", name_en="@SUM(A1:A9)")
+    return _record(giver, receiver, on=date(2026, 3, 5), quantity=2, kg="24.500", co2e="60.000", eur="180.00")
+
+
+def test_csv_export_neutralises_formulas(api, viewer, hostile_record):
+    response = api(viewer).get("/api/v1/impact/export/?format=csv")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][3:7] == ['\'=HYPERLINK("http://x","y")', "'+cmd", "Créteil", "'@SUM(A1:A9)"]
+    assert rows[1][8:10] == ["2", "24,500"]
+
+
+def test_xlsx_export_neutralises_formulas(api, viewer, hostile_record):
+    response = api(viewer).get("/api/v1/impact/export/?format=xlsx")
+
+    row = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2))
+    assert [cell.value for cell in row[3:7]] == ['\'=HYPERLINK("http://x","y")', "'+cmd", "Créteil", "'@SUM(A1:A9)"]
+    assert {cell.data_type for cell in row[3:7]} == {"s"}
+    assert row[8].value == 2 and row[8].data_type == "n"
