@@ -12,7 +12,10 @@ from openpyxl import load_workbook
 
 from exchange.models import ImpactRecord, Reservation
 from inventory.models import Category, Commune
+from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory, member
+
+pytestmark = in_mid_2026
 
 
 def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair"):

@@ -1,7 +1,6 @@
 """The demo builder walks real claims through every status with the services."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils import timezone
 from exchange.demo import DEMO_STEPS, build_demo_history, build_demo_workflow
 from exchange.models import ImpactRecord, Need, Pickup
 from inventory.models import Item
+from tests.clock import PARIS
 from tests.factories import AvailableItemFactory
 
 
@@ -23,7 +23,6 @@ def test_the_demo_has_a_reservation_in_every_status(giver, staff, coordinator, v
     assert Need.objects.filter(organisation=association, status="open").count() == 1
 
 
-PARIS = ZoneInfo("Europe/Paris")
 # Days on which steps of 30 days back used to miss or double a calendar month, and the
 # evening when UTC and Paris are in different years.
 INSTANTS = [
