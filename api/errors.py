@@ -19,8 +19,9 @@ def is_api(request) -> bool:
 
 
 def server_error_response() -> JsonResponse:
+    # The words of the pages' 500.html.
     return JsonResponse(
-        {"detail": _("An unexpected error occurred on the server. It has been recorded; please try again later.")},
+        {"detail": _("The error has been recorded. Please try again in a moment; nothing you saved is lost.")},
         status=500,
     )
 

@@ -191,14 +191,16 @@ def test_an_uncaught_exception_under_the_api_is_a_json_500_and_is_logged(
 ):
     settings.DEBUG = debug
 
-    response = api(staff).get(path, HTTP_ACCEPT_LANGUAGE="en")
+    response = api(staff).get(path)
+    english = api(staff).get(path, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "An unexpected error occurred on the server. It has been recorded; "
-                                         "please try again later."}
+    assert response.json()["detail"].startswith("L’erreur a été enregistrée.")
+    assert english.json() == {"detail": "The error has been recorded. Please try again in a moment; "
+                                        "nothing you saved is lost."}
     assert message not in response.content.decode()  # nothing of the failure reaches the client
-    assert len(_failure_logged(caplog, message)) == 1  # with its traceback, once
+    assert len(_failure_logged(caplog, message)) == 2  # each with its traceback, once
 
 
 @pytest.mark.urls("tests.api.failing_urls")
