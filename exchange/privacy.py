@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import tokens_revoke_all
 from inventory.history import attribute
 from inventory.models import Item, Membership
 
@@ -81,7 +81,7 @@ def user_erase(*, actor, user) -> None:
         attribute(membership, actor=None, reason=_("Account erased at the person's request"))
         membership.delete()
     Notification.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    tokens_revoke_all(user=user)
     _delete_sessions_of(user)
     user.username = f"{ERASED_PREFIX}{user.pk}"
     user.first_name = user.last_name = user.email = ""

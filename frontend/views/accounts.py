@@ -1,47 +1,128 @@
-"""Sign-in with lock-out, and "My data": download one's personal data, erase one's account."""
+"""Sign-in (password with the lock-out, or ProConnect), sign-out, password pages, and
+"My data": download one's personal data, erase one's account."""
 
 import json
 
 from django import forms
-from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
-from django.http import HttpResponse
+from django.forms.utils import ErrorDict
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import proconnect
+from accounts.emails import Method, email_verify
+from accounts.site import site_parts
+from accounts.tokens import tokens_revoke_all
 from exchange import privacy
 from inventory import lockout
 
 
-class SignInView(LoginView):
-    """Django's sign-in page with the lock-out of ``inventory.lockout`` (shared with the API
-    token endpoint): after too many failures the page answers 429 with ``Retry-After``, even
-    for the right password, until the window has passed."""
+class LockoutLoginMixin:
+    """The lock-out of ``inventory.lockout`` around a ``LoginView``: each attempt is counted
+    before its password is checked; a locked username (or address, or device) answers 429 with
+    ``Retry-After`` and the form, even for the right password; a success remembers the device."""
+
+    attempt = None
 
     def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        wait = lockout.retry_after(username, request.META.get("REMOTE_ADDR"))
+        self.attempt = lockout.Attempt.of(request, request.POST.get("username", ""))
+        wait = lockout.begin(self.attempt)
         if wait is not None:
-            context = self.get_context_data(form=self.get_form(), lockout_message=lockout.locked_message(wait))
-            response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return self.locked_out(wait)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        username = self.request.POST.get("username", "")
-        if username:
-            lockout.record_failure(username, self.request.META.get("REMOTE_ADDR"))
-        return super().form_invalid(form)
+    def locked_out(self, wait: int):
+        message = lockout.locked_message(wait)
+        form = self.get_form_class()(self.request, initial={"username": self.attempt.username})
+        form._errors = ErrorDict({forms.forms.NON_FIELD_ERRORS: form.error_class([message])})
+        response = self.render_to_response(self.get_context_data(form=form, lockout_message=message), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
     def form_valid(self, form):
-        lockout.record_success(form.get_user().get_username())
+        response = super().form_valid(form)
+        lockout.record_success(self.attempt, response)
+        return response
+
+
+class SignInView(LockoutLoginMixin, auth_views.LoginView):
+    """The sign-in page: the password form, and "S'identifier avec ProConnect" when configured."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if proconnect.is_configured():
+            context["proconnect_url"] = proconnect.start_url(self.get_redirect_url())
+        return context
+
+
+class AdminSignInView(LockoutLoginMixin, auth_views.LoginView):
+    """``/admin/login/`` with the same lock-out (what ``AdminSite.login`` does, through our mixin)."""
+
+    template_name = "admin/login.html"
+    authentication_form = AdminAuthenticationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        request.current_app = admin.site.name
+        if request.method == "GET" and admin.site.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=admin.site.name))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = {
+            **super().get_context_data(**kwargs), **admin.site.each_context(self.request),
+            "title": _("Log in"), "subtitle": None, "app_path": self.request.get_full_path(),
+            "username": self.request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in self.request.GET and REDIRECT_FIELD_NAME not in self.request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=admin.site.name)
+        return context
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out of Rebond, and of ProConnect too when the session came from it (the provider's
+    ``end_session_endpoint`` then sends the person back to the sign-in page)."""
+
+    def post(self, request, *args, **kwargs):
+        end_session = proconnect.end_session_url(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(end_session) if end_session else response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link is built from ``DJANGO_SITE_URL``, never from the request's Host header."""
+
+    def form_valid(self, form):
+        protocol, domain = site_parts(self.request)
+        self.extra_email_context = {"protocol": protocol, "domain": domain}
         return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Following the e-mailed link proves the address; the new password ends every API token."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        email_verify(user=form.user, method=Method.PASSWORD_RESET)
+        tokens_revoke_all(user=form.user)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A new password ends every API token (other browsers' sessions end by Django's own rule)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tokens_revoke_all(user=form.user)
+        return response
 
 
 class EraseForm(forms.Form):
