@@ -4,12 +4,13 @@ lock-out) and ``POST /api/v1/auth/logout/`` (revokes the token presented)."""
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.models import ApiToken
 from accounts.tokens import TokenAuthentication, token_issue
 from api import parsers as api_parsers
 from api.schema import ErrorSerializer
@@ -84,6 +85,8 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None, 401: OpenApiResponse(ErrorSerializer)})
     def post(self, request, *args, **kwargs):
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.NotAuthenticated()
         request.auth.delete()
         user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,8 +6,9 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db.models import Sum
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.tokens import token_issue
 from exchange import privacy
 from exchange.models import ImpactRecord, Notification, Reservation
 from inventory.models import Membership
@@ -41,7 +42,7 @@ def test_erasure_anonymises_but_keeps_claims_history_and_impact(delivered, perso
     before = _totals()
     history_rows = Reservation.history.filter(history_user=person).count()
     assert history_rows > 0 and before["kg"] is not None
-    Token.objects.create(user=person)
+    token_issue(user=person)
     client.force_login(person)
 
     call_command("erase_user", person.username, "--yes", stdout=io.StringIO())
@@ -51,7 +52,7 @@ def test_erasure_anonymises_but_keeps_claims_history_and_impact(delivered, perso
     assert (person.email, person.first_name, person.last_name) == ("", "", "")
     assert authenticate(username=f"erased-{person.pk}", password="rebond-test") is None
     assert not Membership.objects.filter(user=person).exists()
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).exists()
     assert not Notification.objects.filter(user=person).exists()
     assert client.get("/").status_code == 302  # the open session is gone
     # What the département reports does not move.

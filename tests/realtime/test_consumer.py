@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue
 from api import consumers
 from config.asgi import application
 from inventory.models import Membership
@@ -35,7 +35,7 @@ async def _connect(path="/ws/events/", headers=(ORIGIN,)):
 def _member_with_token(factory, role):
     organisation = factory()
     user = member(organisation, role)
-    return organisation, user, Token.objects.create(user=user).key
+    return organisation, user, token_issue(user=user)[1]
 
 
 async def _send(group, event):
