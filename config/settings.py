@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "accounts.proconnect.ProConnectCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "api.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

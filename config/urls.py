@@ -9,6 +9,8 @@ from frontend import views as frontend_views
 from frontend.views import accounts as account_views
 from frontend.views import proconnect as proconnect_views
 
+handler500 = "api.errors.server_error"
+
 urlpatterns = [
     # The admin's sign-in with the lock-out of the other sign-ins, before the admin's own.
     path("admin/login/", account_views.AdminSignInView.as_view(), name="admin_login"),
