@@ -76,6 +76,9 @@ class AdminSignInView(LockoutLoginMixin, auth_views.LoginView):
             return HttpResponseRedirect(reverse("admin:index", current_app=admin.site.name))
         return super().dispatch(request, *args, **kwargs)
 
+    def get_default_redirect_url(self):
+        return reverse("admin:index", current_app=admin.site.name)
+
     def get_context_data(self, **kwargs):
         context = {
             **super().get_context_data(**kwargs), **admin.site.each_context(self.request),
