@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.site import site_url
 from inventory import invitations, permissions, services
 from inventory.directories import apply_import, plan_import
 from inventory.errors import WorkflowError
@@ -49,7 +50,7 @@ def _require_manager(user) -> None:
 
 
 def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
+    return site_url(request)  # DJANGO_SITE_URL: never the Host header a client sent
 
 
 #
