@@ -129,23 +129,48 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class EraseForm(forms.Form):
-    username = forms.CharField(label=gettext_lazy("Type your username to confirm"), max_length=150)
+    """Erasure asks for the password again (with the sign-in lock-out: a borrowed session must
+    not guess it); an account without a password confirms with a fresh ProConnect sign-in."""
 
-    def __init__(self, *args, user, **kwargs):
+    password = forms.CharField(
+        label=gettext_lazy("Your password, to confirm"), strip=False, max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
+        self.locked_wait = None
+        if not user.has_usable_password():
+            del self.fields["password"]
 
-    def clean_username(self):
-        value = self.cleaned_data["username"]
-        if value != self.user.get_username():
-            raise forms.ValidationError(_("This is not your username; nothing was erased."))
-        return value
+    def clean(self):
+        if "password" not in self.fields:
+            if not proconnect.recently_signed_in(self.request):
+                raise forms.ValidationError(_("Confirm who you are with ProConnect first; nothing was erased."))
+            return self.cleaned_data
+        attempt = lockout.Attempt.of(self.request, self.user.get_username())
+        self.locked_wait = lockout.begin(attempt)
+        if self.locked_wait is not None:
+            raise forms.ValidationError(lockout.locked_message(self.locked_wait))
+        if not self.user.check_password(self.cleaned_data.get("password") or ""):
+            raise forms.ValidationError(_("This is not your password; nothing was erased."))
+        lockout.record_success(attempt)
+        return self.cleaned_data
+
+
+def _my_data_page(request, form, status=200):
+    context = {"form": form, "retained": privacy.RETAINED}
+    if "password" not in form.fields and proconnect.is_configured():
+        context["reauth_url"] = proconnect.start_url(reverse("my_data")) + "&reauth=1"
+        context["reauth_done"] = proconnect.recently_signed_in(request)
+    return render(request, "frontend/accounts/my_data.html", context, status=status)
 
 
 @login_required
 def my_data(request):
-    """What Rebond holds about me, as a JSON download, and the erasure of my account."""
-    return render(request, "frontend/accounts/my_data.html", {"form": EraseForm(user=request.user)})
+    """What Rebond holds about me, as a JSON download, what erasure keeps, and the erasure."""
+    return _my_data_page(request, EraseForm(user=request.user, request=request))
 
 
 @login_required
@@ -163,9 +188,12 @@ def my_data_download(request):
 @login_required
 @require_POST
 def my_data_erase(request):
-    form = EraseForm(request.POST, user=request.user)
+    form = EraseForm(request.POST, user=request.user, request=request)
     if not form.is_valid():
-        return render(request, "frontend/accounts/my_data.html", {"form": form}, status=400)
+        response = _my_data_page(request, form, status=429 if form.locked_wait else 400)
+        if form.locked_wait:
+            response["Retry-After"] = str(form.locked_wait)
+        return response
     privacy.user_erase(actor=request.user, user=request.user)
     logout(request)
     messages.success(request, _("Your account has been erased. Thank you for using Rebond."))
