@@ -127,7 +127,7 @@ def test_my_data_page_offers_the_download_and_the_erasure(staff):
     assert 'href="/account/data/download/"' in content
     assert 'action="/account/data/erase/"' in content and 'name="password"' in content
     # What stays, why and for how long
-    assert "procès-verbal de cession" in content and "10 ans" in content
+    assert "procès-verbaux de cession" in content and "10 ans" in content
 
 
 def test_download_is_my_personal_data_as_json(staff):
