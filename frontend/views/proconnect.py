@@ -26,18 +26,25 @@ def _failed(request, *, status: int, unavailable: bool = False):
     return render(request, "frontend/accounts/proconnect_failed.html", {"unavailable": unavailable}, status=status)
 
 
-class ProConnectStartView(OIDCAuthenticationRequestView):
-    """``/accounts/proconnect/start/?next=…``: off to the provider (404 when not configured)."""
-
-    def __init__(self, **kwargs):
-        View.__init__(self, **kwargs)  # the library reads its settings here: we do it in get()
+class ProConnectViewMixin:
+    """Settings from ``accounts.proconnect``; 404 while ProConnect is not configured."""
 
     def get_settings(self, name, *default):
         return proconnect.oidc_setting(name, *default)
 
-    def get(self, request):
+    def dispatch(self, request, *args, **kwargs):
         if not proconnect.is_configured():
             raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProConnectStartView(ProConnectViewMixin, OIDCAuthenticationRequestView):
+    """``/accounts/proconnect/start/?next=…``: off to the provider."""
+
+    def __init__(self, **kwargs):
+        View.__init__(self, **kwargs)  # the library reads its settings here: we do it in get()
+
+    def get(self, request):
         try:
             self.OIDC_OP_AUTH_ENDPOINT = proconnect.discovery()["authorization_endpoint"]
         except proconnect.ProviderError as error:
@@ -53,15 +60,10 @@ class ProConnectStartView(OIDCAuthenticationRequestView):
         return params
 
 
-class ProConnectCallbackView(OIDCAuthenticationCallbackView):
+class ProConnectCallbackView(ProConnectViewMixin, OIDCAuthenticationCallbackView):
     """``/accounts/proconnect/callback/``: the provider sends the person back here."""
 
-    def get_settings(self, name, *default):
-        return proconnect.oidc_setting(name, *default)
-
     def get(self, request):
-        if not proconnect.is_configured():
-            raise Http404
         try:
             return super().get(request)
         except SuspiciousOperation as error:

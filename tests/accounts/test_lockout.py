@@ -2,15 +2,13 @@
 (username, address) and username limits, and device cookies that keep a person signing in
 while someone else guesses."""
 
-import threading
-
 import pytest
 import time_machine
-from django.db import connections
 from django.test import Client
 
 from inventory import lockout
 from tests.factories import UserFactory
+from tests.races import race
 
 LOGIN_URL, ADMIN_LOGIN_URL, TOKEN_URL = "/accounts/login/", "/admin/login/", "/api/v1/auth/token/"
 
@@ -63,36 +61,13 @@ def test_the_admin_sign_in_still_signs_in(admin_user):
 #
 # Counting under concurrency
 #
-def _race(calls):
-    """Each call in its own thread (its own database connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # reported in the assertion
-            outcomes[index] = repr(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_concurrent_wrong_attempts_are_all_counted(settings):
     UserFactory(username="staff")
     settings.LOCKOUT_MAX_FAILURES_PER_USERNAME = 1000  # nothing locks: every attempt must count
     settings.LOCKOUT_MAX_FAILURES_PER_USERNAME_AND_ADDRESS = 1000
 
-    outcomes = _race([
+    outcomes = race([
         lambda n=n: _post(Client(), LOGIN_URL, "nope", address=f"10.3.{n // 250}.{n % 250}").status_code
         for n in range(50)
     ])
@@ -105,7 +80,7 @@ def test_fifty_concurrent_wrong_attempts_are_all_counted(settings):
 def test_concurrent_guesses_cannot_check_more_passwords_than_the_limit():
     UserFactory(username="staff")
 
-    outcomes = _race([
+    outcomes = race([
         lambda n=n: _post(Client(), LOGIN_URL, "nope", address=f"10.4.0.{n}").status_code for n in range(50)
     ])
 

@@ -115,7 +115,8 @@ def test_an_old_token_answers_401_after_the_password_change_page(api, staff):
     client.force_login(staff)
 
     response = client.post("/accounts/password_change/", {
-        "old_password": "rebond-test", "new_password1": "une-phrase-de-passe-2026", "new_password2": "une-phrase-de-passe-2026",
+        "old_password": "rebond-test",
+        "new_password1": "une-phrase-de-passe-2026", "new_password2": "une-phrase-de-passe-2026",
     })
 
     assert response.status_code == 302

@@ -18,8 +18,9 @@ PROBE = (
 
 
 def _run(args, **env):
+    ignored = {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}
     clean = {k: v for k, v in os.environ.items()
-             if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"} and not k.startswith(("DJANGO_EMAIL", "PROCONNECT"))}
+             if k not in ignored and not k.startswith(("DJANGO_EMAIL", "DJANGO_SITE_URL", "PROCONNECT"))}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True)
 

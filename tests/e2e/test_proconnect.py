@@ -3,7 +3,6 @@ Connect provider process, the page for an address nobody invited, and the sign-o
 the ProConnect session too."""
 
 import pytest
-from django.core.cache import cache
 
 from accounts.emails import Method, email_verify
 from tests.factories import OrganisationFactory, member
@@ -13,13 +12,6 @@ from .test_journey import journey_db
 pytestmark = pytest.mark.e2e
 
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
