@@ -317,3 +317,28 @@ def test_checks_refuse_half_configuration_and_plain_http(settings):
     settings.PROCONNECT_CLIENT_SECRET = "s"
     with pytest.raises(Exception, match="rebond.E011"):
         call_command("check", fail_level="ERROR")
+
+
+def test_the_invitation_page_offers_to_accept_with_proconnect(proconnect, manager, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    college = OrganisationFactory(name="Collège Jean Macé")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitations.invitation_create(
+            actor=manager, organisation=college, email="prof@ac-creteil.fr", role=Membership.Role.STAFF,
+            base_url="http://testserver/",
+        )
+    link = next(line for line in mail.outbox[-1].body.split() if "/invitations/" in line)
+    path = urlsplit(link).path
+    client = Client()
+
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    start = page.split('data-proconnect')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    assert start.startswith(START)
+    callback = proconnect.choose_identity(client.get(start)["Location"], "prof@ac-creteil.fr")
+    response = _callback(client, callback)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+    assert Membership.objects.filter(organisation=college, user__email="prof@ac-creteil.fr").exists()
