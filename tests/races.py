@@ -7,9 +7,10 @@ from django.db import connections
 from inventory.errors import WorkflowError
 
 
-def race(calls) -> list:
-    """Run each call in its own thread; returns what each returned (``"ok"`` for None), the
-    ``code`` of a WorkflowError, or the repr of any other exception (for the assertion)."""
+def race(calls, *, keep_results: bool = False) -> list:
+    """Run each call in its own thread; returns ``"ok"`` for each that returned (or what it
+    returned, with ``keep_results``), the ``code`` of a WorkflowError, or the repr of any
+    other exception (for the assertion)."""
     barrier = threading.Barrier(len(calls))
     outcomes = [None] * len(calls)
 
@@ -17,7 +18,7 @@ def race(calls) -> list:
         try:
             barrier.wait(timeout=30)
             result = call()
-            outcomes[index] = "ok" if result is None else result
+            outcomes[index] = result if keep_results else "ok"
         except WorkflowError as error:
             outcomes[index] = error.code
         except Exception as error:  # reported in the assertion, not swallowed

@@ -6,7 +6,6 @@ database is a file, see config/settings_test.py); on PostgreSQL the item's row l
 end of a transactional test removes.
 """
 
-
 import pytest
 from django.db.models import Sum
 

@@ -60,6 +60,23 @@ async def test_bad_token_is_refused():
     assert not connected and code == consumers.CLOSE_UNAUTHENTICATED
 
 
+async def test_a_token_connects_until_the_password_changes():
+    _, user, token = await _member_with_token(AssociationFactory, Membership.Role.VOLUNTEER)
+    communicator, connected, _ = await _connect(f"/ws/events/?token={token}")
+    assert connected
+    await communicator.disconnect()
+
+    @sync_to_async
+    def change_password():
+        user.set_password("une-phrase-de-passe-2026")
+        user.save()
+
+    await change_password()
+
+    communicator, connected, code = await _connect(f"/ws/events/?token={token}")
+    assert not connected and code == consumers.CLOSE_UNAUTHENTICATED
+
+
 async def test_volunteer_by_session_hears_the_catalogue_and_its_organisation_only():
     association, volunteer, _ = await _member_with_token(AssociationFactory, Membership.Role.VOLUNTEER)
     other = await sync_to_async(OrganisationFactory)()
