@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
-from api.auth import TokenView
+from api.auth import LogoutView, TokenView
 from api.exchange import views as exchange_views
 from api.inventory import views as inventory_views
 
@@ -31,6 +31,7 @@ def not_found(request, *args, **kwargs):
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("me/", inventory_views.MeView.as_view(), name="me"),
     path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
