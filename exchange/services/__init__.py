@@ -32,12 +32,13 @@ from .reservations import (
     reservation_return,
     transfer_exception_grant,
 )
-from .tours import tour_create, tour_optimise
+from .tours import DayPlan, Proposal, VehicleChoice, tour_create, tour_optimise, tours_plan, unplanned_reason
 
 __all__ = [
     "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
     "notifications_mark_read", "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
-    "tour_create", "tour_optimise", "transfer_exception_grant",
+    "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",
+    "DayPlan", "Proposal", "VehicleChoice",
 ]
