@@ -20,8 +20,10 @@ from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
 from exchange import privacy, reports, selectors, services
+from exchange.models import Vehicle
 
 from .serializers import (
+    DayPlanSerializer,
     ExportQuerySerializer,
     HandoverCodeSerializer,
     ImpactQuerySerializer,
@@ -31,6 +33,7 @@ from .serializers import (
     ReasonSerializer,
     RefurbishmentSerializer,
     ReservationSerializer,
+    TourPlanRequestSerializer,
     TourPlanSerializer,
     TourSerializer,
     TransferExceptionSerializer,
@@ -123,8 +126,8 @@ class ReservationViewSet(
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
+def _valid(serializer_class, request, context=None) -> dict:
+    serializer = serializer_class(data=request.data, context=context or {})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -188,6 +191,24 @@ class TourViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.tour_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=TourPlanRequestSerializer, responses={200: DayPlanSerializer, 409: CONFLICT})
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def plan(self, request):
+        """Plan the association's day with its vehicles (OR-Tools: capacities in kg and m³,
+        pickup windows, the vehicles' hours, from and back to the association): one tour per
+        vehicle used; the stops that do not fit come back in ``unassigned`` with the reason."""
+        body = _valid(TourPlanRequestSerializer, request, context={"request": request})
+        organisation = body["organisation"]
+        known = {v.name.casefold(): v for v in Vehicle.objects.filter(organisation=organisation)}
+        vehicles = [
+            services.VehicleChoice(name=v["name"], capacity_kg=v["capacity_kg"], capacity_m3=v["capacity_m3"],
+                                   start=v["start"], end=v["end"], vehicle=known.get(v["name"].casefold()))
+            for v in body["vehicles"]
+        ]
+        plan = services.tours_plan(actor=request.user, organisation=organisation, date=body["date"],
+                                   vehicles=vehicles, pickups=body.get("pickups"))
+        return Response(DayPlanSerializer(DayPlanSerializer.from_plan(plan)).data)
 
     @extend_schema(request=None, responses={200: TourPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
