@@ -355,7 +355,7 @@ REBOND_STOP_MINUTES = int(env("REBOND_STOP_MINUTES", "15"))
 REBOND_PLANNER_SECONDS = float(env("REBOND_PLANNER_SECONDS", "1"))
 
 # Web Push (VAPID, RFC 8292): `manage.py create_vapid_keys` makes a key pair. The private key
-# is the base64url of the raw P-256 scalar (or a PEM), the public key the base64url of the
+# is the base64url of the raw P-256 scalar, the public key the base64url of the
 # uncompressed point; the subject is a mailto: or https: contact for push services.
 REBOND_VAPID_PRIVATE_KEY = env("REBOND_VAPID_PRIVATE_KEY", "")
 REBOND_VAPID_PUBLIC_KEY = env("REBOND_VAPID_PUBLIC_KEY", "")

@@ -10,3 +10,11 @@ from . import services
 def expire_due_task() -> dict:
     """The daily expiry run: the same work as ``manage.py expire``."""
     return services.expire_due()
+
+
+@task()
+def push_task(messages: list) -> int:
+    """Push ``[(user id, payload), …]`` to the users' subscribed browsers (exchange.push)."""
+    from . import push
+
+    return push.push_to_users([(user_id, payload) for user_id, payload in messages])

@@ -45,6 +45,7 @@ urlpatterns = [
     path("notifications/", exchange.notifications, name="notifications"),
     path("notifications/read/", exchange.notifications_read, name="notifications_read"),
     path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
+    path("calendar/<str:token>.ics", exchange.calendar_feed, name="calendar_feed"),
     # Impact
     path("dashboard/", impact.dashboard, name="dashboard"),
     path("dashboard/report/<int:year>/", impact.annual_report, name="annual_report"),

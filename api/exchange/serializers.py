@@ -10,7 +10,7 @@ from rest_framework import serializers
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
 from api.serializers import ModelSerializer
 from exchange import reports, selectors
-from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour, TransferException
+from exchange.models import Beneficiary, Need, Pickup, PushSubscription, Reservation, Tour, TransferException
 from inventory import permissions
 from inventory.models import Category, Membership, Organisation
 
@@ -314,3 +314,30 @@ class ImpactSummarySerializer(serializers.Serializer):
     groups = ImpactGroupSerializer(many=True)
     kpis = ImpactKpiSerializer()
 
+
+
+#
+# On the road
+#
+class PushKeySerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The VAPID public key, base64url (empty when push is not configured).")
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    endpoint = serializers.URLField(max_length=1000, help_text="https, on a public address.")
+    keys = PushKeysSerializer(write_only=True)
+
+    class Meta:
+        model = PushSubscription
+        fields = ("id", "endpoint", "keys", "created_at", "last_used_at")
+        read_only_fields = ("created_at", "last_used_at")
+        extra_kwargs = {"endpoint": {"validators": []}}  # an endpoint already known moves to you
+
+
+class CalendarAddressSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Private: whoever has it reads your pickups. POST to replace it.")

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,10 +20,11 @@ from rest_framework.views import APIView
 from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
-from exchange import privacy, reports, selectors, services
-from exchange.models import Vehicle
+from exchange import calendar, privacy, push, reports, selectors, services
+from exchange.models import PushSubscription, Vehicle
 
 from .serializers import (
+    CalendarAddressSerializer,
     DayPlanSerializer,
     ExportQuerySerializer,
     HandoverCodeSerializer,
@@ -30,6 +32,8 @@ from .serializers import (
     ImpactSummarySerializer,
     NeedSerializer,
     PickupSerializer,
+    PushKeySerializer,
+    PushSubscriptionSerializer,
     ReasonSerializer,
     RefurbishmentSerializer,
     ReservationSerializer,
@@ -434,3 +438,50 @@ class TransferExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, v
 
     def perform_create(self, serializer):
         serializer.instance = services.transfer_exception_grant(actor=self.request.user, **serializer.validated_data)
+
+
+#
+# On the road: Web Push and the calendar address
+#
+class PushKeyView(APIView):
+    """The server's VAPID public key (base64url), the browser's ``applicationServerKey``."""
+
+    @extend_schema(responses={200: PushKeySerializer})
+    def get(self, request):
+        return Response({"key": push.public_key()})
+
+
+class PushSubscriptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                              viewsets.GenericViewSet):
+    """The signed-in person's Web Push subscriptions: each notification they get in the app
+    is also pushed to these (JSON ``{"type", "title", "body", "url"}``)."""
+
+    serializer_class = PushSubscriptionSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return PushSubscription.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = push.subscription_save(
+            actor=self.request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"], user_agent=self.request.headers.get("User-Agent", ""),
+        )
+
+
+class CalendarView(APIView):
+    """The person's private calendar address (iCalendar): GET reads it, POST replaces it
+    (the old address then answers 404)."""
+
+    @extend_schema(responses={200: CalendarAddressSerializer})
+    def get(self, request):
+        return self._answer(request, calendar.calendar_token(request.user))
+
+    @extend_schema(request=None, responses={200: CalendarAddressSerializer})
+    def post(self, request):
+        return self._answer(request, calendar.calendar_token(request.user, replace=True))
+
+    def _answer(self, request, token):
+        url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+        return Response({"url": url}, headers={"Cache-Control": "no-store"})

@@ -21,7 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from exchange import calendar as exchange_calendar
 from exchange import eligibility, selectors, services, transfers
+from exchange import notifications as exchange_notifications
 from exchange import permissions as exchange_permissions
 from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferRecord
 from exchange.tours import tour_plan
@@ -548,16 +550,7 @@ def need_close(request, pk):
 # Notifications
 #
 def notification_url(notification) -> str:
-    kind = notification.object_type
-    if kind == Notification.ObjectType.ITEM:
-        return reverse("item_detail", args=[notification.object_id])
-    if kind == Notification.ObjectType.NEED:
-        return reverse("need_detail", args=[notification.object_id])
-    if kind == Notification.ObjectType.PICKUP:
-        return reverse("my_pickups")
-    if notification.kind == Notification.Kind.CLAIM_CREATED:
-        return reverse("claims")
-    return reverse("my_reservations")
+    return exchange_notifications.url_for(notification.object_type, notification.object_id, notification.kind)
 
 
 @login_required
@@ -586,3 +579,18 @@ def notifications_read(request):
     count = services.notifications_mark_read(actor=request.user, ids=ids)
     messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
     return redirect(_back(request, reverse("notifications")))
+
+
+#
+# The calendar feed (no sign-in: the address's secret is the key)
+#
+@require_GET
+def calendar_feed(request, token):
+    user = exchange_calendar.user_for_token(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(exchange_calendar.feed(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="rebond.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
