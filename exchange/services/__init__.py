@@ -32,7 +32,16 @@ from .reservations import (
     reservation_return,
     transfer_exception_grant,
 )
-from .tours import DayPlan, Proposal, VehicleChoice, tour_create, tour_optimise, tours_plan, unplanned_reason
+from .tours import (
+    DayPlan,
+    Proposal,
+    VehicleChoice,
+    tour_create,
+    tour_optimise,
+    tours_plan,
+    unplanned_reason,
+    vehicle_save,
+)
 
 __all__ = [
     "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
@@ -40,5 +49,5 @@ __all__ = [
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
     "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",
-    "DayPlan", "Proposal", "VehicleChoice",
+    "DayPlan", "Proposal", "VehicleChoice", "vehicle_save",
 ]

@@ -299,3 +299,35 @@ def tours_plan(
         unassigned.append(Unplanned(pickup=source if kind == "pickup" else None, giver=giver, reservations=list(rows),
                                     code=code, reason=unplanned_reason(code)))
     return DayPlan(tours=planned, unassigned=unassigned, source=plan.source)
+
+
+VEHICLE_FIELDS = ("name", "capacity_kg", "capacity_m3", "usual_start", "usual_end", "is_active")
+
+
+@transaction.atomic
+def vehicle_save(*, actor, organisation: Organisation, vehicle: Vehicle | None = None, **fields) -> Vehicle:
+    """Add a vehicle to the association, or change one of its own (a vehicle is taken out of
+    service, never deleted: past tours name it).
+
+    Raises:
+        PermissionDenied: ``actor`` is not a coordinator of ``organisation``, or the vehicle
+            belongs to another association.
+        ValidationError: a name already used by the association, capacities at or below
+            zero, hours that end before they start.
+    """
+    require(permissions.is_coordinator(actor, organisation), _("Only the association's coordinators manage vehicles."))
+    if vehicle is None:
+        vehicle = Vehicle(organisation=organisation)
+    else:
+        vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+        require(vehicle.organisation_id == organisation.pk, _("This vehicle belongs to another association."))
+    for name in VEHICLE_FIELDS:
+        if name in fields:
+            setattr(vehicle, name, fields[name])
+    vehicle.name = (vehicle.name or "").strip()
+    if Vehicle.objects.filter(organisation=organisation, name__iexact=vehicle.name).exclude(pk=vehicle.pk).exists():
+        raise ValidationError({"name": _("The association already has a vehicle with this name.")})
+    vehicle.full_clean()
+    attribute(vehicle, actor=actor, reason=_("Vehicle added") if vehicle._state.adding else _("Vehicle changed"))
+    vehicle.save()
+    return vehicle
