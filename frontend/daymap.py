@@ -90,8 +90,11 @@ class DayMap:
     font: float
 
 
-def day_map(*, depot: tuple[float, float], depot_name: str, tours: list[tuple[str, list[tuple[str, str, tuple[float, float]]]]],
-            loose: list[tuple[str, str, tuple[float, float]]]) -> DayMap:
+Place = tuple[str, str, tuple[float, float]]  # label, anchor, (lat, lon)
+
+
+def day_map(*, depot: tuple[float, float], depot_name: str, tours: list[tuple[str, list[Place]]],
+            loose: list[Place]) -> DayMap:
     """The map of a day: ``tours`` as ``(name, [(label, anchor, (lat, lon)), …])`` in visiting
     order, ``loose`` stops not yet in a tour, from and back to ``depot`` (lat, lon)."""
     home = project(*depot)
@@ -119,9 +122,9 @@ def day_map(*, depot: tuple[float, float], depot_name: str, tours: list[tuple[st
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     box = f"{cx - span / 2:.1f} {cy - span / 2:.1f} {span:.1f} {span:.1f}"
     marker = round(span / 45, 1)
-    return DayMap(view_box=box, communes=commune_shapes(), depot=home, depot_name=depot_name, routes=routes, loose=loose_stops,
-                  depot_box=(home[0] - marker * 0.8, home[1] - marker * 0.8, marker * 1.6), marker=marker,
-                  font=round(span / 60, 1))
+    return DayMap(view_box=box, communes=commune_shapes(), depot=home, depot_name=depot_name, routes=routes,
+                  loose=loose_stops, depot_box=(home[0] - marker * 0.8, home[1] - marker * 0.8, marker * 1.6),
+                  marker=marker, font=round(span / 60, 1))
 
 
 def directions_url(depot: tuple[float, float], stops: list[tuple[float, float]]) -> str:
