@@ -47,6 +47,8 @@ urlpatterns = [
     path("needs/<int:pk>/close/", exchange.need_close, name="need_close"),
     path("notifications/", exchange.notifications, name="notifications"),
     path("notifications/read/", exchange.notifications_read, name="notifications_read"),
+    path("notifications/settings/", exchange.notification_settings, name="notification_settings"),
+    path("notifications/calendar/", exchange.calendar_address, name="calendar_address"),
     path("notifications/bell/", exchange.notifications_bell, name="notifications_bell"),
     path("calendar/<str:token>.ics", exchange.calendar_feed, name="calendar_feed"),
     # Impact

@@ -17,7 +17,7 @@ Pages, API, admin, commands and tasks call these; none of them changes a status 
 """
 
 from .expiry import expire_due
-from .inbox import notifications_mark_read
+from .inbox import notification_settings_save, notifications_mark_read
 from .items import item_withdraw
 from .needs import announce_item_to_needs, need_close, need_create
 from .pickups import pickup_create, pickup_done, pickup_missed, pickup_update
@@ -45,7 +45,8 @@ from .tours import (
 
 __all__ = [
     "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
-    "notifications_mark_read", "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
+    "notification_settings_save", "notifications_mark_read",
+    "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
     "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",

@@ -26,7 +26,18 @@ from exchange import calendar as exchange_calendar
 from exchange import eligibility, selectors, services, transfers
 from exchange import notifications as exchange_notifications
 from exchange import permissions as exchange_permissions
-from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferRecord, Vehicle
+from exchange.models import (
+    Beneficiary,
+    Need,
+    Notification,
+    NotificationPreference,
+    PersonalSettings,
+    Pickup,
+    Reservation,
+    Tour,
+    TransferRecord,
+    Vehicle,
+)
 from exchange.tours import CARRIED, reservation_load, tour_plan
 from inventory import permissions
 from inventory.errors import WorkflowError
@@ -695,12 +706,58 @@ def notification_url(notification) -> str:
     return exchange_notifications.url_for(notification.object_type, notification.object_id, notification.kind)
 
 
+def _preference_rows(user):
+    """Each kind of notification with the person's channels (on when never set)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    rows = []
+    for kind, label in Notification.Kind.choices:
+        preference = saved.get(kind)
+        rows.append({"kind": kind, "label": label, "channels": [
+            (channel, getattr(preference, channel) if preference else True,
+             NotificationPreference._meta.get_field(channel).verbose_name)
+            for channel in NotificationPreference.CHANNELS]})
+    return rows
+
+
 @login_required
 def notifications(request):
     rows = list(Notification.objects.filter(user=request.user)[:100])
     for row in rows:
         row.url = notification_url(row)
-    return render(request, "frontend/exchange/notifications.html", {"notifications": rows})
+    personal = PersonalSettings.objects.filter(user=request.user).first()
+    return render(request, "frontend/exchange/notifications.html", {
+        "notifications": rows, "preferences": _preference_rows(request.user),
+        "channel_labels": [NotificationPreference._meta.get_field(c).verbose_name
+                           for c in NotificationPreference.CHANNELS],
+        "language": personal.language if personal else "",
+        "calendar_url": request.build_absolute_uri(reverse("calendar_feed", args=[personal.calendar_token]))
+        if personal and personal.calendar_token else "",
+    })
+
+
+@login_required
+@require_POST
+def notification_settings(request):
+    """The notifications page's settings: the language and each kind's channels."""
+    channels = {
+        kind: {channel: request.POST.get(f"{kind}-{channel}") == "on" for channel in NotificationPreference.CHANNELS}
+        for kind in Notification.Kind.values
+    }
+    run_service(request, lambda: services.notification_settings_save(
+        actor=request.user, language=request.POST.get("language", ""), channels=channels),
+        _("Your notification settings are saved."))
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def calendar_address(request):
+    """Draw (or replace) the person's calendar address; the old one stops working."""
+    replace = request.POST.get("replace") == "1"
+    exchange_calendar.calendar_token(request.user, replace=replace)
+    messages.success(request, _("Your calendar address was replaced: the old one no longer works.") if replace
+                     else _("Your calendar address is ready: add it to your calendar app."))
+    return redirect(f"{reverse('notifications')}#calendar")
 
 
 @login_required
