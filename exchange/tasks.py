@@ -18,3 +18,9 @@ def push_task(messages: list) -> int:
     from . import push
 
     return push.push_to_users([(user_id, payload) for user_id, payload in messages])
+
+
+@task()
+def send_reminders_task() -> dict:
+    """The reminders run: the same work as ``manage.py send_reminders``."""
+    return services.send_reminders()

@@ -21,6 +21,7 @@ from .inbox import notification_settings_save, notifications_mark_read
 from .items import item_withdraw
 from .needs import announce_item_to_needs, need_close, need_create
 from .pickups import pickup_create, pickup_done, pickup_missed, pickup_update
+from .reminders import send_reminders
 from .reservations import (
     reservation_approve,
     reservation_cancel,
@@ -49,6 +50,7 @@ __all__ = [
     "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
+    "send_reminders",
     "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",
     "DayPlan", "Proposal", "VehicleChoice", "vehicle_save",
 ]
