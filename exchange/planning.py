@@ -185,9 +185,10 @@ def _solve(stops, candidates, vehicles, matrix: Matrix, time_limit: float):
     for v, vehicle in enumerate(vehicles):
         for index in (routing.Start(v), routing.End(v)):
             time_dimension.CumulVar(index).SetRange(vehicle.start * 60, vehicle.end * 60)
-        # Leave as late and come back as early as the stops allow: no waiting at the depot's door.
-        routing.AddVariableMaximizedByFinalizer(time_dimension.CumulVar(routing.Start(v)))
+        # Back as early as the stops allow, then leave as late as that allows: the day starts
+        # with the windows, with no waiting at the depot's door (finalizers run in this order).
         routing.AddVariableMinimizedByFinalizer(time_dimension.CumulVar(routing.End(v)))
+        routing.AddVariableMaximizedByFinalizer(time_dimension.CumulVar(routing.Start(v)))
 
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION

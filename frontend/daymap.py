@@ -88,6 +88,7 @@ class DayMap:
     loose: list[MapStop]
     marker: float  # radius of a stop's circle, in the view box's units
     font: float
+    names_font: float
 
 
 Place = tuple[str, str, tuple[float, float]]  # label, anchor, (lat, lon)
@@ -121,10 +122,10 @@ def day_map(*, depot: tuple[float, float], depot_name: str, tours: list[tuple[st
     span = max(max(xs) - min(xs), max(ys) - min(ys), WIDTH / 5) * 1.25
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     box = f"{cx - span / 2:.1f} {cy - span / 2:.1f} {span:.1f} {span:.1f}"
-    marker = round(span / 45, 1)
+    marker = round(span / 30, 1)  # about 11 px on a phone's map, 15 px on a desk's
     return DayMap(view_box=box, communes=commune_shapes(), depot=home, depot_name=depot_name, routes=routes,
                   loose=loose_stops, depot_box=(home[0] - marker * 0.8, home[1] - marker * 0.8, marker * 1.6),
-                  marker=marker, font=round(span / 60, 1))
+                  marker=marker, font=round(span / 34, 1), names_font=round(span / 60, 1))
 
 
 def directions_url(depot: tuple[float, float], stops: list[tuple[float, float]]) -> str:
