@@ -66,6 +66,8 @@ def url_for(object_type: str, object_id: int, kind: str) -> str:
         return reverse("item_detail", args=[object_id])
     if object_type == Notification.ObjectType.NEED:
         return reverse("need_detail", args=[object_id])
+    if kind == Kind.PICKUP_TOMORROW:  # the giver's staff: their claims page holds the codes
+        return reverse("claims")
     if object_type == Notification.ObjectType.PICKUP:
         return reverse("my_pickups")
     if kind == Kind.CLAIM_CREATED:

@@ -41,7 +41,7 @@ def is_configured() -> bool:
 def _addresses(host: str, port: int) -> list:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except (OSError, UnicodeError, ValueError) as error:  # unknown host, or not a host name at all
         raise ValidationError(_("The push service's address cannot be found.")) from error
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 

@@ -178,9 +178,14 @@ class TourPlanRequestSerializer(serializers.Serializer):
     )
     vehicles = PlanVehicleSerializer(many=True, allow_empty=False, max_length=20)
     pickups = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500,
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500,
         help_text="Planned pickups of that day to place (default: every one not yet in a tour).",
     )
+
+    def validate_date(self, value):
+        if not 2000 <= value.year <= 2100:
+            raise serializers.ValidationError(_("Choose a day between 2000 and 2100."))
+        return value
 
 
 class PlannedStopSerializer(serializers.Serializer):

@@ -78,10 +78,12 @@ def _form_errors_to_messages(request, error: ValidationError) -> None:
 
 
 def _day(request) -> date:
+    """The day asked for (``?date=``), or today; days outside 2000–2100 are not plans."""
     try:
-        return date.fromisoformat(request.GET.get("date", ""))
+        day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if 2000 <= day.year <= 2100 else timezone.localdate()
 
 
 def _reservations(user):
