@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from exchange import calendar as exchange_calendar
-from exchange import eligibility, selectors, services, transfers
+from exchange import eligibility, exports, selectors, services, transfers
 from exchange import notifications as exchange_notifications
 from exchange import permissions as exchange_permissions
 from exchange.models import (
@@ -119,10 +119,10 @@ def inventory_exits_export(request):
     giver, start, end = form.cleaned_data["giver"], form.cleaned_data["start"], form.cleaned_data["end"]
     if not exchange_permissions.can_export_inventory_exits(request.user, giver):
         raise PermissionDenied(_("Only the giver's staff and the département may export its inventory exits."))
-    text = transfers.inventory_exits_csv(transfers.inventory_exits(giver_id=giver.pk, start=start, end=end))
-    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sorties-inventaire-{giver.pk}-{start}-{end}.csv"'
-    return response
+    return exports.inventory_exits_export(
+        transfers.inventory_exits(giver_id=giver.pk, start=start, end=end),
+        filename=f"sorties-inventaire-{giver.pk}-{start}-{end}.csv",
+    )
 
 
 #
