@@ -135,6 +135,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     assert reservation.status == Reservation.Status.SCHEDULED
     assert timezone.localtime(reservation.pickup.window_start).date() == timezone.localdate()
     shoot(coordinator, "planner-planned")
+    coordinator.click("details.by-hand summary")
     coordinator.click("form[action*='/planner/tours/'] button[type=submit]")
     coordinator.wait_for_selector(".tour meter")
     coordinator.click("form[action$='/optimise/'] button")
