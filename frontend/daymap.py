@@ -118,8 +118,8 @@ def day_map(*, depot: tuple[float, float], depot_name: str, tours: list[tuple[st
         loose_stops.append(MapStop(number=number, label=label, anchor=anchor, x=x, y=y))
         xs.append(x)
         ys.append(y)
-    # Crop to what the day covers, never narrower than a fifth of the département.
-    span = max(max(xs) - min(xs), max(ys) - min(ys), WIDTH / 5) * 1.25
+    # Crop to what the day covers, never narrower than a third of the département.
+    span = max(max(xs) - min(xs), max(ys) - min(ys), WIDTH / 3) * 1.25
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     box = f"{cx - span / 2:.1f} {cy - span / 2:.1f} {span:.1f} {span:.1f}"
     marker = round(span / 30, 1)  # about 11 px on a phone's map, 15 px on a desk's

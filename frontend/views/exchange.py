@@ -378,6 +378,7 @@ def _day_tours(request, association, day):
                  .select_related("organisation__commune", "vehicle").prefetch_related("volunteers").order_by("pk"))
     plans = []
     for tour in tours:
+        tour.label = tour.vehicle_name or _("Tour #%(id)s") % {"id": tour.pk}
         stops = [p for p in pickups if p.tour_id == tour.pk]
         plan = tour_plan(tour, stops)
         on_board = Decimal("0")
@@ -396,8 +397,7 @@ def _day_map(association, plans, loose):
 
     return daymap.day_map(
         depot=association.location, depot_name=association.name,
-        tours=[(tour.vehicle_name or _("Tour #%(id)s") % {"id": tour.pk}, [stop_of(s.pickup) for s in plan.stops])
-               for tour, plan in plans],
+        tours=[(tour.label, [stop_of(s.pickup) for s in plan.stops]) for tour, plan in plans],
         loose=[stop_of(p) for p in loose],
     )
 
