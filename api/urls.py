@@ -18,6 +18,7 @@ router.register("reservations", exchange_views.ReservationViewSet, basename="res
 router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
 router.register("tours", exchange_views.TourViewSet, basename="tour")
 router.register("needs", exchange_views.NeedViewSet, basename="need")
+router.register("push-subscriptions", exchange_views.PushSubscriptionViewSet, basename="push-subscription")
 router.register("transfer-exceptions", exchange_views.TransferExceptionViewSet, basename="transfer-exception")
 
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("me/", inventory_views.MeView.as_view(), name="me"),
     path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
+    path("me/calendar/", exchange_views.CalendarView.as_view(), name="me-calendar"),
+    path("push/key/", exchange_views.PushKeyView.as_view(), name="push-key"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
     *router.urls,

@@ -394,3 +394,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The coordinator's day (exchange.planning): road distances are great-circle × this factor at
+# this average speed unless an OSRM server is configured (its /table service; a timeout or an
+# error falls back to the great circle). Each stop takes REBOND_STOP_MINUTES on site.
+REBOND_ROAD_FACTOR = float(env("REBOND_ROAD_FACTOR", "1.3"))
+REBOND_ROAD_SPEED_KMH = float(env("REBOND_ROAD_SPEED_KMH", "25"))
+REBOND_OSRM_URL = env("REBOND_OSRM_URL", "")
+REBOND_OSRM_TIMEOUT = float(env("REBOND_OSRM_TIMEOUT", "3"))
+REBOND_STOP_MINUTES = int(env("REBOND_STOP_MINUTES", "15"))
+# The solver's search time (seconds): guided local search improves the routes until then.
+REBOND_PLANNER_SECONDS = float(env("REBOND_PLANNER_SECONDS", "1"))
+
+# Web Push (VAPID, RFC 8292): `manage.py create_vapid_keys` makes a key pair. The private key
+# is the base64url of the raw P-256 scalar, the public key the base64url of the
+# uncompressed point; the subject is a mailto: or https: contact for push services.
+REBOND_VAPID_PRIVATE_KEY = env("REBOND_VAPID_PRIVATE_KEY", "")
+REBOND_VAPID_PUBLIC_KEY = env("REBOND_VAPID_PUBLIC_KEY", "")
+REBOND_VAPID_SUBJECT = env("REBOND_VAPID_SUBJECT", "mailto:ne-pas-repondre@rebond.example")
+REBOND_PUSH_TIMEOUT = float(env("REBOND_PUSH_TIMEOUT", "10"))
