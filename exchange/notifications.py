@@ -38,6 +38,8 @@ def _message(kind: str, context: dict) -> str:
     if kind == Kind.CODE_REPLACED:
         return _("The handover code of the claim on %(item)s was replaced after wrong tries.") % {
             "item": context["reservation"].item}
+    if kind == Kind.FEEDBACK_REQUESTED:
+        return _("%(item)s was delivered: how many people will it help?") % {"item": context["reservation"].item}
     if kind == Kind.NEED_MATCHED:
         return _("A new item matches your need: %(item)s.") % {"item": context["item"]}
     raise ValueError(f"unknown notification kind {kind!r}")

@@ -22,17 +22,17 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from inventory.models import Category, Commune, Item, Organisation
 
-from .models import Beneficiary, ImpactRecord, Reservation
+from .models import Beneficiary, DeliveryFeedback, ImpactRecord, Reservation
 
 GROUP_BY = (
-    "month", "quarter", "year", "category", "organisation", "receiver", "commune", "kind",
+    "month", "quarter", "year", "category", "organisation", "receiver", "commune", "receiver_commune", "kind",
     "giver_kind", "receiver_kind", "beneficiary",
 )
 PERIODS = ("month", "quarter", "year")
@@ -47,6 +47,8 @@ FIGURES = {
     # A claim has at most one record (a donation on delivery or a loan on return), so counting
     # records counts claims, without a DISTINCT that would stop PostgreSQL aggregating in parallel.
     "reservations": Count("pk"),
+    # What the receivers said (one answer per claim at most, so the join multiplies nothing).
+    "people_helped": Coalesce(Sum("reservation__feedback__people_helped"), Value(0)),
 }
 
 
@@ -99,6 +101,8 @@ _KEYS = {
     "organisation": F("giver_id"),
     "receiver": F("receiver_id"),
     "commune": F("commune_id"),
+    # The giver's commune is frozen in the record; the receiver's is the organisation's today.
+    "receiver_commune": F("receiver__commune_id"),
     "kind": F("kind"),
     "giver_kind": F("giver_kind"),
     "receiver_kind": F("receiver_kind"),
@@ -143,7 +147,7 @@ def _labeller(group_by: str, keys: list):
     if group_by in ("organisation", "receiver"):
         names = dict(Organisation.objects.filter(pk__in=keys).values_list("pk", "name"))
         return lambda key: names.get(key, "")
-    if group_by == "commune":
+    if group_by in ("commune", "receiver_commune"):
         names = dict(Commune.objects.filter(pk__in=keys).values_list("pk", "name"))
         return lambda key: names.get(key, "")
     if group_by == "kind":
@@ -191,7 +195,7 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
 
 
 FIGURES_ZERO = {"items": 0, "kg": Decimal("0.000"), "co2e_kg": Decimal("0.000"), "value_eur": Decimal("0.00"),
-                "reservations": 0}
+                "reservations": 0, "people_helped": 0}
 
 
 #
@@ -217,6 +221,7 @@ def impact_kpis(
       every record's frozen figures;
     - ``givers`` / ``receivers``: organisations with at least one record as giver / receiver;
     - ``needs_met``: distinct needs served by the records, ``need_units`` their units;
+    - ``people_helped``: what the receivers said the counted claims helped (those who answered);
     - ``reuse_rate``: of the items of ``items`` published in the period whose fate is known,
       the share that found a taker (a claim collected, delivered or returned) rather than
       expiring; None when no such item;
@@ -236,6 +241,7 @@ def impact_kpis(
         value_eur=FIGURES["value_eur"],
         givers=Count("giver", distinct=True),
         receivers=Count("receiver", distinct=True),
+        people_helped=FIGURES["people_helped"],
         needs_met=Count("reservation__need", distinct=True),
         need_units=Coalesce(Sum("quantity", filter=Q(reservation__need__isnull=False)), Value(0)),
     ))
@@ -275,3 +281,46 @@ def _median_days(records: QuerySet[ImpactRecord]) -> Decimal | None:
     middle = list(delays[(count - 1) // 2: count // 2 + 1])
     seconds = sum(delay.total_seconds() for delay in middle) / len(middle)
     return (Decimal(seconds) / 86400).quantize(Decimal("0.1"))
+
+
+#
+# People helped (what the receivers said)
+#
+def people_by_public(records: QuerySet[ImpactRecord]) -> list[dict]:
+    """People helped per beneficiary public, for the records that got an answer: the public
+    the receiver named, else the need's. ``[{"key", "label", "people", "answers"}]``, most first."""
+    public = Coalesce(NullIf("reservation__feedback__beneficiary", Value("")), NullIf("beneficiary", Value("")),
+                      Value(""))
+    rows = (
+        records.order_by().filter(reservation__feedback__isnull=False)
+        .annotate(public=public).values("public")
+        .annotate(people=Sum("reservation__feedback__people_helped"), answers=Count("pk"))
+        .order_by("-people", "public")
+    )
+    label = _labeller("beneficiary", [])
+    return [{"key": row["public"], "label": label(row["public"]), "people": row["people"], "answers": row["answers"]}
+            for row in rows]
+
+
+def quotes(records: QuerySet[ImpactRecord], *, limit: int = 5) -> list[dict]:
+    """A few sentences the receivers allowed the report to quote, never with a person's name:
+    ``[{"text", "people", "kind", "commune"}]`` (the receiving organisation's kind and commune)."""
+    answers = (
+        DeliveryFeedback.objects.filter(consent_to_quote=True, reservation__impact_records__in=records.order_by())
+        .exclude(comment="")
+        .select_related("reservation__requester__commune")
+        .order_by("-people_helped", "-created_at")[:limit]
+    )
+    return [
+        {"text": answer.comment, "people": answer.people_helped,
+         "kind": answer.reservation.requester.get_kind_display(), "commune": answer.reservation.requester.commune.name}
+        for answer in answers
+    ]
+
+
+def impact_by_commune(*, records: QuerySet[ImpactRecord], side: str) -> dict[str, dict]:
+    """The summary's figures per commune code, by the giver's commune (``side="giver"``, as
+    recorded) or the receiver's (its commune today). Communes without records are absent."""
+    group_by = {"giver": "commune", "receiver": "receiver_commune"}[side]
+    summary = impact_summary(records=records, group_by=group_by)
+    return {group["key"]: {name: group[name] for name in FIGURES} for group in summary["groups"] if group["key"]}

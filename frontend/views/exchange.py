@@ -557,6 +557,8 @@ def notification_url(notification) -> str:
         return reverse("my_pickups")
     if notification.kind == Notification.Kind.CLAIM_CREATED:
         return reverse("claims")
+    if notification.kind == Notification.Kind.FEEDBACK_REQUESTED:
+        return reverse("reservation_feedback", args=[notification.object_id])
     return reverse("my_reservations")
 
 
