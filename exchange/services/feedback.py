@@ -12,12 +12,10 @@ from inventory.history import attribute
 from inventory.models import AgecProductType
 from inventory.permissions import CLAIMING_ROLES
 
-from .. import events, notifications, permissions
+from .. import events, notifications, permissions, selectors
 from ..models import AgecFlatRate, Beneficiary, DeliveryFeedback, Notification, Reservation
 from .base import members
 
-# A claim has done its work once delivered (a loan stays delivered until it comes back).
-FEEDBACK_STATUSES = (Reservation.Status.DELIVERED, Reservation.Status.RETURNED)
 PEOPLE_HELPED_MAX = 1_000_000
 
 
@@ -46,7 +44,7 @@ def reservation_feedback_give(
     refusal = permissions.feedback_refusal(actor, reservation)
     if refusal is not None:
         raise refusal
-    if reservation.status not in FEEDBACK_STATUSES:
+    if reservation.status not in selectors.FEEDBACK_STATUSES:
         raise WorkflowError("invalid_transition", _("Whom a claim helped is told once it has been delivered."))
     if DeliveryFeedback.objects.filter(reservation=reservation).exists():
         raise WorkflowError("feedback_already_given", _("Whom this delivery helped has already been told."))
