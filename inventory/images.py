@@ -227,7 +227,7 @@ def process_photo(upload) -> ProcessedPhoto:
             raise _broken() from None
         raise _refuse(
             # (HEIC is accepted too: the message gains it with its French translation.)
-            _("This file is not a picture Rebond accepts. Send a JPEG, PNG or WebP photo."),
+            _("This file is not a picture Rebond accepts. Send a JPEG, PNG, WebP or HEIC photo."),
             "not_an_image",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
