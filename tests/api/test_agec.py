@@ -272,7 +272,7 @@ def test_a_corrected_mapping_and_grid_value_change_the_file(api, world):
     assert [(row[3], row[6]) for row in rows] == [
         ("Fournitures de bureau", "32.00"), (IT, "1600.00"), (FURNITURE, "106.50")]
     rate = AgecFlatRate.objects.get(product_type=FURNITURE)
-    assert [h.history_change_reason for h in rate.history.order_by("history_date")] == ["Value entered", "Erratum"]
+    assert [h.history_change_reason for h in rate.history.order_by("history_date")] == ["Valeur saisie", "Erratum"]
 
 
 def test_only_managers_edit_the_grid(world):
