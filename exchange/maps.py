@@ -161,10 +161,11 @@ def shapes(width: int = 480, tolerance: float = 0.4) -> tuple[Projection, tuple[
 #
 # The colour scale
 #
-# Sequential greens (ColorBrewer "Greens", 5 classes) after a pale grey for nothing recorded;
-# communes are outlined in dark grey, so even the palest class stands out from the page (3:1).
+# Sequential greens (after ColorBrewer "Greens", its palest step left out so that the first
+# class is told from the pale grey of nothing recorded); communes are outlined in dark grey,
+# which stands out from the page and from the pale fills (3:1).
 NONE_COLOUR = "#f2f2f2"
-PALETTE = ("#e5f5e0", "#a1d99b", "#74c476", "#31a354", "#006d2c")
+PALETTE = ("#c7e9c0", "#8fd18a", "#52b05c", "#238b45", "#00441b")
 OUTLINE = "#4d4d4d"
 
 
@@ -227,6 +228,7 @@ def svg_map(
     legend_title: str,
     number: Callable[[float], str],
     interactive: bool = True,
+    legend: bool = True,
     link: Callable[[str], str] | None = None,
     markers: Sequence[Marker] = (),
     lines: Sequence[Sequence[tuple[float, float]]] = (),
@@ -238,13 +240,15 @@ def svg_map(
     ``values``: commune code → figure; ``describe(code, name, value)``: the text of each
     commune (its ``<title>`` and, when ``interactive``, the ``aria-label`` of its link to
     ``link(code)``); ``number``: how the legend writes a figure. ``markers`` (circles) and
-    ``lines`` (polylines of (lat, lon)) are drawn over the communes.
+    ``lines`` (polylines of (lat, lon)) are drawn over the communes. Without ``legend`` the
+    legend and the attribution are left to the page (``legend_entries``, ``attribution``),
+    where they read better than inside a drawing that shrinks on a phone.
     """
     projection, communes = shapes(width)
     scale = classes(values.values())
-    legend_rows = 1 + max(len(scale), 1)
-    legend_height = 18 * legend_rows + 26
-    height = projection.height + legend_height + 18
+    entries = legend_entries(scale, number)
+    legend_height = (18 * ((len(entries) + LEGEND_COLUMNS - 1) // LEGEND_COLUMNS) + 44) if legend else 0
+    height = projection.height + legend_height
     parts = []
     for shape in communes:
         value = values.get(shape.code, 0)
@@ -266,9 +270,10 @@ def svg_map(
         parts.append(format_html(
             '<circle cx="{}" cy="{}" r="4" fill="#28508c" stroke="#ffffff" stroke-width="1.5">'
             '<title>{}</title></circle>', _n(x), _n(y), marker.label))
-    parts.append(_legend(scale, legend_title, number, top=projection.height + 8))
-    parts.append(format_html(
-        '<text x="4" y="{}" font-size="9" fill="#333333">{}</text>', _n(height - 4), attribution()))
+    if legend:
+        parts.append(_legend(entries, legend_title, top=projection.height + 8, width=width))
+        parts.append(format_html(
+            '<text x="4" y="{}" font-size="9" fill="#333333">{}</text>', _n(height - 4), attribution()))
     body = mark_safe("".join(parts))  # noqa: S308 - every part above is escaped by format_html
     role = "" if interactive else ' role="img"'
     return format_html(
@@ -279,18 +284,27 @@ def svg_map(
     )
 
 
-def _legend(scale: list[ColourClass], title: str, number: Callable[[float], str], *, top: float) -> SafeString:
-    rows = [(NONE_COLOUR, _("nothing"))]
-    previous = None
-    for colour_class in scale:
-        low = number(colour_class.low) if previous is not None else "0"
-        rows.append((colour_class.colour, _("%(low)s to %(high)s") % {"low": low, "high": number(colour_class.high)}))
-        previous = colour_class
+LEGEND_COLUMNS = 3
+
+
+def legend_entries(scale: list[ColourClass], number: Callable[[float], str]) -> list[tuple[str, str]]:
+    """(colour, label) of each class, after "nothing" (zero)."""
+    entries = [(NONE_COLOUR, _("nothing"))]
+    for index, colour_class in enumerate(scale):
+        low = number(colour_class.low) if index else "0"
+        entries.append((colour_class.colour,
+                        _("%(low)s to %(high)s") % {"low": low, "high": number(colour_class.high)}))
+    return entries
+
+
+def _legend(entries: list[tuple[str, str]], title: str, *, top: float, width: int) -> SafeString:
+    column = (width - 8) / LEGEND_COLUMNS
     items = format_html_join(
-        "", '<rect x="4" y="{}" width="16" height="12" fill="{}" stroke="{}" stroke-width="0.8"/>'
-        '<text x="26" y="{}" font-size="11" fill="#1d2327">{}</text>',
-        ((_n(top + 20 + 18 * index), colour, OUTLINE, _n(top + 30 + 18 * index), label)
-         for index, (colour, label) in enumerate(rows)),
+        "", '<rect x="{}" y="{}" width="16" height="12" fill="{}" stroke="{}" stroke-width="0.8"/>'
+        '<text x="{}" y="{}" font-size="11" fill="#1d2327">{}</text>',
+        ((_n(4 + column * (index % LEGEND_COLUMNS)), _n(top + 20 + 18 * (index // LEGEND_COLUMNS)), colour, OUTLINE,
+          _n(26 + column * (index % LEGEND_COLUMNS)), _n(top + 30 + 18 * (index // LEGEND_COLUMNS)), label)
+         for index, (colour, label) in enumerate(entries)),
     )
     return format_html('<g class="map-legend"><text x="4" y="{}" font-size="12" font-weight="bold" '
                        'fill="#1d2327">{}</text>{}</g>', _n(top + 10), title, items)

@@ -45,10 +45,12 @@ def commune_map(
         text = _("%(name)s: %(value)s") % {"name": name, "value": _with_unit(value, decimals, unit)}
         return f"{text} ({details[code]})" if details.get(code) else text
 
+    def legend_number(value) -> str:
+        return number(value, decimals if value < 10 else 0)
+
     svg = maps.svg_map(
-        values=values, describe=describe, title=title, legend_title=measure_label,
-        number=lambda value: number(value, decimals if value < 10 else 0), interactive=interactive,
-        link=lambda code: f"#{map_id}-{code}", map_id=map_id,
+        values=values, describe=describe, title=title, legend_title=measure_label, number=legend_number,
+        interactive=interactive, legend=not interactive, link=lambda code: f"#{map_id}-{code}", map_id=map_id,
     )
     rows = sorted(
         ({"code": commune.code, "name": commune.name, "value": values.get(commune.code, 0),
@@ -58,6 +60,7 @@ def commune_map(
     )
     return {
         "svg": svg, "rows": rows, "id": map_id, "title": title, "measure_label": measure_label,
+        "legend": maps.legend_entries(maps.classes(values.values()), legend_number),
         "attribution": maps.attribution(), "active": sum(1 for row in rows if row["value"]),
     }
 
@@ -66,13 +69,13 @@ def impact_map(by_commune: dict[str, dict], *, measure: str, side: str, interact
     """The dashboard's choropleth of one measure by the giver's or the receiver's commune."""
     label, decimals, unit = MEASURES[measure]
     values = {code: figures[measure] for code, figures in by_commune.items()}
-    details = {
-        code: ", ".join(
-            _with_unit(figures[name], MEASURES[name][1], MEASURES[name][2] or str(_("units")))
-            for name in MEASURES if name != measure
-        )
-        for code, figures in by_commune.items()
-    }
+    def other(name: str, value) -> str:
+        if name == "items":
+            return ngettext("%(n)s unit", "%(n)s units", value) % {"n": number(value)}
+        return _with_unit(value, MEASURES[name][1], MEASURES[name][2])
+
+    details = {code: ", ".join(other(name, figures[name]) for name in MEASURES if name != measure)
+               for code, figures in by_commune.items()}
     title = _("%(measure)s by commune — %(side)s") % {"measure": label, "side": SIDES[side]}
     return commune_map(values=values, title=title, measure_label=str(label), unit=unit, decimals=decimals,
                        details=details, map_id="impact-map", interactive=interactive)
