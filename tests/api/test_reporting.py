@@ -14,7 +14,7 @@ from exchange.models import DeliveryFeedback, ImpactRecord, Notification, Reserv
 from inventory import services as inventory_services
 from inventory.models import Category, Commune
 from tests.clock import in_mid_2026
-from tests.factories import AssociationFactory, AvailableItemFactory, ItemFactory, OrganisationFactory, member
+from tests.factories import AssociationFactory, AvailableItemFactory, ItemFactory, OrganisationFactory
 
 pytestmark = in_mid_2026
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,8 @@ def test_the_geojson_keeps_the_summarys_visibility(api, records, staff):
     assert api(None).get("/api/v1/impact/communes.geojson").status_code == 401
 
 
-@pytest.mark.parametrize("query", [{"side": "both"}, {"from": "2026-13-01"}, {"from": "2026-05-01", "to": "2026-01-01"}])
+@pytest.mark.parametrize("query", [
+    {"side": "both"}, {"from": "2026-13-01"}, {"from": "2026-05-01", "to": "2026-01-01"}])
 def test_bad_geojson_queries_are_400(api, viewer, query):
     assert api(viewer).get("/api/v1/impact/communes.geojson", query).status_code == 400
 

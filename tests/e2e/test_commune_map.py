@@ -3,7 +3,6 @@
 with its figures, the table beside it, the legend, the attribution; axe-core finds nothing
 serious. Screenshots in tests/artifacts/."""
 
-import datetime
 from decimal import Decimal
 
 import pytest

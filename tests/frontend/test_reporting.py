@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from exchange import services
 from exchange.models import AgecFlatRate, DeliveryFeedback, ImpactRecord, Notification, Reservation
-from inventory.models import AgecProductType, Category, Commune, Organisation, SiteSettings
+from inventory.models import AgecProductType, Category, Commune, SiteSettings
 from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, NeedFactory, OrganisationFactory, member
 
