@@ -396,6 +396,13 @@ class ImpactRecord(models.Model):
     unit_co2e_kg = models.DecimalField(_("unit emissions used (kg CO2e)"), max_digits=9, decimal_places=3)
     unit_value_eur = models.DecimalField(_("unit value used (EUR)"), max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # What the receiver said about the claim (people helped), given after the record was written:
+    # joined on the claim's id, no column of its own, so that the summaries add it with one
+    # join of the small feedback table instead of two through the claims.
+    feedback = models.ForeignObject(
+        "DeliveryFeedback", on_delete=models.DO_NOTHING, from_fields=["reservation"], to_fields=["reservation"],
+        related_name="+", null=True, editable=False,
+    )
 
     class Meta:
         ordering = ["-date", "-pk"]

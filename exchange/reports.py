@@ -48,7 +48,7 @@ FIGURES = {
     # records counts claims, without a DISTINCT that would stop PostgreSQL aggregating in parallel.
     "reservations": Count("pk"),
     # What the receivers said (one answer per claim at most, so the join multiplies nothing).
-    "people_helped": Coalesce(Sum("reservation__feedback__people_helped"), Value(0)),
+    "people_helped": Coalesce(Sum("feedback__people_helped"), Value(0)),
 }
 
 
@@ -289,12 +289,12 @@ def _median_days(records: QuerySet[ImpactRecord]) -> Decimal | None:
 def people_by_public(records: QuerySet[ImpactRecord]) -> list[dict]:
     """People helped per beneficiary public, for the records that got an answer: the public
     the receiver named, else the need's. ``[{"key", "label", "people", "answers"}]``, most first."""
-    public = Coalesce(NullIf("reservation__feedback__beneficiary", Value("")), NullIf("beneficiary", Value("")),
+    public = Coalesce(NullIf("feedback__beneficiary", Value("")), NullIf("beneficiary", Value("")),
                       Value(""))
     rows = (
-        records.order_by().filter(reservation__feedback__isnull=False)
+        records.order_by().filter(feedback__isnull=False)
         .annotate(public=public).values("public")
-        .annotate(people=Sum("reservation__feedback__people_helped"), answers=Count("pk"))
+        .annotate(people=Sum("feedback__people_helped"), answers=Count("pk"))
         .order_by("-people", "public")
     )
     label = _labeller("beneficiary", [])
