@@ -105,9 +105,10 @@ def populate(vendor: str):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO exchange_reservation (id, item_id, requester_id, quantity, mode, purpose, status, "
-            "handover_code, reason, created_at, collected_at, delivered_at, updated_at) "
+            "handover_code, handover_failures, reason, transfer_rule, legal_basis, refurbishment_notes, created_at, "
+            "collected_at, delivered_at, updated_at) "
             f"{series}SELECT n + 1, {first_item} + n % {ITEMS}, {first_receiver} + n % 4, 1 + n % 3, 'donation', '', "
-            f"'delivered', '', '', {stamp}, {stamp}, {stamp}, {stamp} {source}"
+            f"'delivered', '', 0, '', '', '', '', {stamp}, {stamp}, {stamp}, {stamp} {source}"
         )
         cursor.execute(
             "INSERT INTO exchange_impactrecord (reservation_id, kind, date, quantity, kg, co2e_kg, value_eur, "

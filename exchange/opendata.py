@@ -91,11 +91,16 @@ CATEGORY_COLUMNS = ("key", "parent_key", "name_fr", "name_en", "unit_weight_kg",
 
 
 def impact_rows():
-    """One row per month, commune, category and kind; one query (the database groups)."""
+    """One row per month, commune, category and kind: the ledger's figures, then the answers'
+    (people helped) for the same keys; two queries (the database groups)."""
+    keys = ("month", "commune_id", "category_id", "kind")
+    records = ImpactRecord.objects.order_by().annotate(month=reports.PeriodStart("date", period="month"))
+    people = {
+        tuple(row[name] for name in keys): row["n"]
+        for row in records.filter(feedback__isnull=False).values(*keys).annotate(n=reports.PEOPLE_HELPED)
+    }
     rows = (
-        ImpactRecord.objects.order_by()
-        .annotate(month=reports.PeriodStart("date", period="month"))
-        .values("month", "commune_id", "commune__name", "category__key", "category__name_fr", "kind")
+        records.values(*keys, "commune__name", "category__key", "category__name_fr")
         .annotate(**reports.FIGURES)
         .order_by("month", "commune_id", "category__key", "kind")
     )
@@ -104,7 +109,7 @@ def impact_rows():
         yield [
             reports._key("month", row["month"]), row["commune_id"], row["commune__name"], row["category__key"],
             row["category__name_fr"], row["kind"], row["items"], row["reservations"], row["kg"], row["co2e_kg"],
-            row["value_eur"], row["people_helped"],
+            row["value_eur"], people.get(tuple(row[name] for name in keys), 0),
         ]
 
 

@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 
 from exchange.models import DeliveryFeedback, ImpactRecord, Reservation
 from inventory.models import Category, Commune
+from tests.e2e.conftest import sign_in
 from tests.factories import AssociationFactory, DepartmentFactory, ItemFactory, OrganisationFactory, member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-PASSWORD = "rebond-test"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}
 COMMUNES = {"94028": 9, "94081": 4, "94068": 2, "94041": 1, "94017": 6}  # Créteil, Vitry, Saint-Maur, Ivry, Champigny
 
@@ -45,11 +45,7 @@ def test_the_map_of_the_communes_is_drawn_and_reached_with_the_keyboard(browser,
     requested = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
-    page.goto(f"{live_server.url}/dashboard/")
-    page.fill("#id_username", "agnes")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    sign_in(page, live_server, "agnes", then="/dashboard/")
 
     communes = page.locator("#impact-map a.map-commune")
     expect(communes).to_have_count(47)
@@ -92,3 +88,30 @@ def test_the_map_of_the_communes_is_drawn_and_reached_with_the_keyboard(browser,
     # Nothing was fetched from outside the app: no tile server.
     assert all(url.startswith(live_server.url) for url in requested), [u for u in requested if live_server.url not in u]
     context.close()
+
+
+@pytest.mark.parametrize("screen", list(VIEWPORTS))
+def test_the_reporting_pages_read_well_on_a_phone_and_a_desk(browser, live_server, viewer, shoot, screen):
+    """The AGEC page (estimates said), the annual report with its map, and the needs map."""
+    from tests.factories import NeedFactory
+
+    college = OrganisationFactory(name="Collège Voltaire", kind="school", siret="19940010000012",
+                                  commune=Commune.objects.get(insee="94081"))
+    NeedFactory(organisation=college, quantity=5)
+    page = browser.new_context(viewport=VIEWPORTS[screen], locale="fr-FR").new_page()
+    sign_in(page, live_server, "agnes")
+
+    page.goto(f"{live_server.url}/dashboard/agec/")
+    expect(page.locator("h1")).to_contain_text("Déclaration AGEC")
+    expect(page.get_by_role("heading", name="Organismes publics sans ligne cette année")).to_be_visible()
+    shoot(page, "agec")
+
+    page.goto(f"{live_server.url}/dashboard/report/{timezone.localdate().year}/")
+    expect(page.locator("#impact-map a.map-commune")).to_have_count(47)
+    expect(page.locator("#people-title")).to_be_visible()
+    shoot(page, "report")
+
+    page.goto(f"{live_server.url}/needs/")
+    expect(page.locator('#needs-map a[data-code="94081"]')).to_have_attribute(
+        "aria-label", "Vitry-sur-Seine : 1 (5 unités recherchées)")
+    shoot(page, "needs-map")

@@ -181,10 +181,19 @@ def test_quarter_labels(data, viewer):
 
 def test_groups_are_read_in_constant_queries(data, viewer, django_assert_num_queries):
     records = selectors.visible_impact_records(viewer)
-    with django_assert_num_queries(2):  # the membership check of the selector runs inside the group query
-        reports.impact_summary(records=records, group_by="category")  # groups, then the names
-    with django_assert_num_queries(1):
+    # the membership check of the selector runs inside the group queries
+    with django_assert_num_queries(3):
+        reports.impact_summary(records=records, group_by="category")  # groups, people helped, the names
+    with django_assert_num_queries(2):
         reports.impact_summary(records=records, group_by="month")
+    for n in range(5):
+        other = AssociationFactory()
+        record = _claim(data["a"], other, category="bed", published="2026-01-05", collected="2026-01-08",
+                        record_on=f"2026-0{1 + n % 3}-2{n}", quantity=1, kg="1", co2e="1", eur="1")
+        DeliveryFeedback.objects.create(reservation=record.reservation, people_helped=n)
+    with django_assert_num_queries(3):
+        summary = reports.impact_summary(records=records, group_by="category")
+    assert summary["totals"]["people_helped"] == 15 + 0 + 1 + 2 + 3 + 4
 
 
 def test_a_closed_period_gives_the_same_report_after_changes(data, viewer, manager):
