@@ -291,9 +291,10 @@ def legend_entries(scale: list[ColourClass], number: Callable[[float], str]) -> 
     """(colour, label) of each class, after "nothing" (zero)."""
     entries = [(NONE_COLOUR, _("nothing"))]
     for index, colour_class in enumerate(scale):
-        low = number(colour_class.low) if index else "0"
-        entries.append((colour_class.colour,
-                        _("%(low)s to %(high)s") % {"low": low, "high": number(colour_class.high)}))
+        high = number(colour_class.high)
+        label = (_("%(low)s to %(high)s") % {"low": number(colour_class.low), "high": high} if index
+                 else _("up to %(high)s") % {"high": high})
+        entries.append((colour_class.colour, label))
     return entries
 
 
