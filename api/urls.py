@@ -39,6 +39,10 @@ urlpatterns = [
     path("push/key/", exchange_views.PushKeyView.as_view(), name="push-key"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
+    path("impact/agec/", exchange_views.AgecDeclarationView.as_view(), name="impact-agec"),
+    path("impact/communes.geojson", exchange_views.CommunesGeoJSONView.as_view(), name="impact-communes"),
+    path("open-data/datapackage.json", exchange_views.OpenDataPackageView.as_view(), name="open-data"),
+    path("open-data/<slug:name>.csv", exchange_views.OpenDataResourceView.as_view(), name="open-data-resource"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -22,7 +22,7 @@ from accounts.tokens import tokens_revoke_all
 from inventory.history import attribute
 from inventory.models import Invitation, Item, Membership
 
-from .models import Need, Notification, Pickup, Reservation, Tour, TransferRecord
+from .models import DeliveryFeedback, Need, Notification, Pickup, Reservation, Tour, TransferRecord
 
 ERASED_PREFIX = "erased-"
 
@@ -134,6 +134,11 @@ def personal_data(user) -> dict:
         "needs_created": [
             {"id": n.pk, "description": n.description, "created_at": _iso(n.created_at)}
             for n in Need.objects.filter(created_by=user)
+        ],
+        "feedback_given": [
+            {"reservation": f.reservation_id, "people_helped": f.people_helped, "comment": f.comment,
+             "consent_to_quote": f.consent_to_quote, "created_at": _iso(f.created_at)}
+            for f in DeliveryFeedback.objects.filter(given_by=user)
         ],
         "notifications": [
             {"kind": n.kind, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
