@@ -3,7 +3,8 @@
 Erasure keeps every reservation, history row and impact record — the département's figures
 must not change — but leaves nothing that names the person: the account row stays (history
 points at it) with an anonymous username, no name, no e-mail and no usable password, and
-the person's memberships, sessions, API tokens and notifications are removed.
+the person's memberships, sessions, API tokens, notifications, push subscriptions,
+calendar address and notification settings are removed.
 """
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,17 @@ from rest_framework.authtoken.models import Token
 from inventory.history import attribute
 from inventory.models import Item, Membership
 
-from .models import Need, Notification, Pickup, Reservation, Tour
+from .models import (
+    Need,
+    Notification,
+    NotificationPreference,
+    PersonalSettings,
+    Pickup,
+    PushSubscription,
+    Reminder,
+    Reservation,
+    Tour,
+)
 
 ERASED_PREFIX = "erased-"
 
@@ -59,6 +70,23 @@ def personal_data(user) -> dict:
             {"kind": n.kind, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
             for n in Notification.objects.filter(user=user)
         ],
+        "settings": [
+            {"language": p.language, "calendar_address": bool(p.calendar_token)}
+            for p in PersonalSettings.objects.filter(user=user)
+        ],
+        "notification_preferences": [
+            {"kind": p.kind, "in_app": p.in_app, "email": p.email, "push": p.push}
+            for p in NotificationPreference.objects.filter(user=user)
+        ],
+        "push_subscriptions": [
+            {"endpoint": p.endpoint, "device": p.user_agent, "created_at": _iso(p.created_at),
+             "last_used_at": _iso(p.last_used_at)}
+            for p in PushSubscription.objects.filter(user=user)
+        ],
+        "reminders": [
+            {"pickup": r.pickup_id, "kind": r.kind, "sent_at": _iso(r.sent_at)}
+            for r in Reminder.objects.filter(user=user)
+        ],
         "exported_at": _iso(timezone.now()),
     }
 
@@ -81,6 +109,9 @@ def user_erase(*, actor, user) -> None:
         attribute(membership, actor=None, reason=_("Account erased at the person's request"))
         membership.delete()
     Notification.objects.filter(user=user).delete()
+    # What reaches the person outside Rebond stops: pushes, the calendar address, reminders.
+    for model in (PushSubscription, PersonalSettings, NotificationPreference, Reminder):
+        model.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     _delete_sessions_of(user)
     user.username = f"{ERASED_PREFIX}{user.pk}"
