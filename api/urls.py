@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
-from api.auth import TokenView
+from api.auth import LogoutView, TokenView
 from api.exchange import views as exchange_views
 from api.inventory import views as inventory_views
 
@@ -32,12 +32,17 @@ def not_found(request, *args, **kwargs):
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("me/", inventory_views.MeView.as_view(), name="me"),
     path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
     path("me/calendar/", exchange_views.CalendarView.as_view(), name="me-calendar"),
     path("push/key/", exchange_views.PushKeyView.as_view(), name="push-key"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
+    path("impact/agec/", exchange_views.AgecDeclarationView.as_view(), name="impact-agec"),
+    path("impact/communes.geojson", exchange_views.CommunesGeoJSONView.as_view(), name="impact-communes"),
+    path("open-data/datapackage.json", exchange_views.OpenDataPackageView.as_view(), name="open-data"),
+    path("open-data/<slug:name>.csv", exchange_views.OpenDataResourceView.as_view(), name="open-data-resource"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -17,6 +17,8 @@ from inventory.permissions import Roles
 
 from . import selectors, services
 from .models import (
+    AgecFlatRate,
+    DeliveryFeedback,
     ImpactRecord,
     Need,
     Notification,
@@ -167,6 +169,33 @@ class NeedAdmin(SimpleHistoryAdmin):
 #
 # Impact ledger and notifications (no history: the ledger is write-once)
 #
+@admin.register(DeliveryFeedback)
+class DeliveryFeedbackAdmin(SimpleHistoryAdmin):
+    """What receivers said (read only: given once, through the service)."""
+
+    list_display = ("reservation", "people_helped", "beneficiary", "consent_to_quote", "created_at")
+    list_filter = ("beneficiary", "consent_to_quote")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AgecFlatRate)
+class AgecFlatRateAdmin(SimpleHistoryAdmin):
+    """The AGEC value grid; managers edit it on its page (the service keeps its history)."""
+
+    list_display = ("product_type", "unit_value_eur", "source", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(ImpactRecord)
 class ImpactRecordAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "reservation", "quantity", "kg", "co2e_kg", "value_eur", "giver", "receiver")

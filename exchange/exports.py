@@ -6,13 +6,17 @@ formula: an item titled ``=HYPERLINK(…)`` would become a link that leaks or fe
 text is written with a leading apostrophe (API.md, "Exports are safe to open"). Only text is
 neutralised: numbers and dates stay numbers and dates, a negative amount included.
 
-CSV: UTF-8 with a BOM and ``;`` separators, decimal commas, as spreadsheet software set up
-for French expects. Rows are iterables of plain values (str, int, Decimal, date, None).
+CSV: by default UTF-8 with a BOM and ``;`` separators, decimal commas, as spreadsheet
+software set up for French expects (``SPREADSHEET_FR``). Files read by programs — the AGEC
+declaration, the open data — use ``STANDARD``: ``,`` separators, decimal points, no BOM, as
+RFC 4180 and the Table Schema's default dialect (what ``frictionless validate`` reads) expect.
+Both neutralise formula text. Rows are iterables of plain values (str, int, Decimal, date, None).
 """
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +27,17 @@ from django.utils.translation import gettext as _
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    bom: bool
+    decimal_comma: bool
+
+
+SPREADSHEET_FR = CsvDialect(delimiter=";", bom=True, decimal_comma=True)
+STANDARD = CsvDialect(delimiter=",", bom=False, decimal_comma=False)
 
 
 #
@@ -36,27 +51,33 @@ def safe_cell(value):
     return value
 
 
-def csv_cell(value) -> str:
-    """The text of one CSV cell: dates in ISO form, decimals with a comma, text made safe."""
+def csv_cell(value, *, decimal_comma: bool = True) -> str:
+    """The text of one CSV cell: dates in ISO form, decimals with a comma (or a point), text
+    made safe."""
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value).replace(".", ",")
+        return str(value).replace(".", ",") if decimal_comma else str(value)
     if isinstance(value, str):
         return safe_cell(value)
     return str(value)
 
 
-def csv_chunks(rows: Iterable[Iterable], header: Iterable[str], *, language: str | None) -> Iterator[str]:
-    """The CSV text in chunks of rows, BOM first.
+def csv_chunks(
+    rows: Iterable[Iterable], header: Iterable[str], *, language: str | None, dialect: CsvDialect = SPREADSHEET_FR,
+) -> Iterator[str]:
+    """The CSV text in chunks of rows (the BOM first, if the dialect has one).
 
     The body of a streamed response is produced after the view has returned: the language
     of the request is set again around each chunk, for the labels the rows translate lazily.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
+
+    def cells(values) -> list[str]:
+        return [csv_cell(value, decimal_comma=dialect.decimal_comma) for value in values]
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -64,26 +85,34 @@ def csv_chunks(rows: Iterable[Iterable], header: Iterable[str], *, language: str
         buffer.truncate()
         return text
 
-    writer.writerow([csv_cell(name) for name in header])
-    yield "\ufeff" + flush()
+    writer.writerow(cells(header))
+    yield ("\ufeff" if dialect.bom else "") + flush()
     rows = iter(rows)
     while True:
         with translation.override(language):
             for _n, row in zip(range(ROWS_PER_CHUNK), rows, strict=False):
-                writer.writerow([csv_cell(value) for value in row])
+                writer.writerow(cells(row))
         chunk = flush()
         if not chunk:
             return
         yield chunk
 
 
-def csv_response(rows: Iterable[Iterable], header: Iterable[str], filename: str) -> StreamingHttpResponse:
+def csv_text(rows: Iterable[Iterable], header: Iterable[str], *, dialect: CsvDialect = SPREADSHEET_FR) -> str:
+    """The whole CSV file as text (small files: the open-data package's resources)."""
+    return "".join(csv_chunks(rows, list(header), language=translation.get_language(), dialect=dialect))
+
+
+def csv_response(
+    rows: Iterable[Iterable], header: Iterable[str], filename: str, *, dialect: CsvDialect = SPREADSHEET_FR,
+    attachment: bool = True,
+) -> StreamingHttpResponse:
     """A streamed CSV download; ``rows`` may be a lazy iterator over a large query."""
-    chunks = csv_chunks(rows, list(header), language=translation.get_language())
+    chunks = csv_chunks(rows, list(header), language=translation.get_language(), dialect=dialect)
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{filename}"'
     return response
 
 
@@ -114,7 +143,7 @@ def impact_header() -> list[str]:
     return [
         _("Date"), _("Kind"), _("Reservation"), _("Giver"), _("Receiver"), _("Commune"), _("Category"),
         _("Beneficiary public"), _("Quantity"), _("Weight (kg)"), _("Avoided emissions (kg CO2e)"),
-        _("Value (EUR)"), _("Loan days"),
+        _("Value (EUR)"), _("Loan days"), _("People helped"),
     ]
 
 
@@ -122,13 +151,20 @@ def impact_row(record) -> list:
     return [
         record.date, record.get_kind_display(), record.reservation_id, record.giver.name, record.receiver.name,
         record.commune.name, record.category.name, record.get_beneficiary_display(), record.quantity,
-        record.kg, record.co2e_kg, record.value_eur, record.loan_days,
+        record.kg, record.co2e_kg, record.value_eur, record.loan_days, _people_helped(record),
     ]
+
+
+def _people_helped(record) -> int | None:
+    """What the receiver said (None while it has not answered)."""
+    feedback = getattr(record.reservation, "feedback", None)
+    return feedback.people_helped if feedback is not None else None
 
 
 def impact_export(records, *, file_format: str) -> HttpResponse:
     """One row per impact record of ``records`` (a queryset), as ``csv`` or ``xlsx``."""
-    records = records.select_related("giver", "receiver", "commune", "category").order_by("date", "pk")
+    records = records.select_related("giver", "receiver", "commune", "category", "reservation__feedback").order_by(
+        "date", "pk")
     rows = (impact_row(record) for record in records.iterator(chunk_size=ROWS_PER_CHUNK))
     stem = f"rebond-impact-{timezone.localdate().isoformat()}"
     if file_format == "xlsx":
@@ -164,3 +200,18 @@ def inventory_exit_row(record) -> list:
 def inventory_exits_export(records, *, filename: str) -> StreamingHttpResponse:
     """The transfer records ``records`` (``transfers.inventory_exits``), one row each, as CSV."""
     return csv_response((inventory_exit_row(record) for record in records), EXIT_COLUMNS, filename)
+
+
+#
+# The AGEC article 58 declaration (exchange.agec)
+#
+def agec_export(declaration, *, siret: str | None = None) -> StreamingHttpResponse:
+    """The declaration's rows as the official file: the schema's columns, ``,`` separators,
+    decimal points, UTF-8 without BOM (what data.gouv.fr's validator and ``frictionless``
+    read), comments in French."""
+    from . import agec
+
+    return csv_response(
+        agec.french_comment_rows(declaration.rows), agec.columns(), agec.filename(declaration.year, siret),
+        dialect=STANDARD,
+    )

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from inventory.models import Category, Commune, Item, Organisation
+from inventory.models import AgecProductType, Category, Commune, Item, Organisation
 
 from . import states
 
@@ -439,6 +439,13 @@ class ImpactRecord(models.Model):
     unit_co2e_kg = models.DecimalField(_("unit emissions used (kg CO2e)"), max_digits=9, decimal_places=3)
     unit_value_eur = models.DecimalField(_("unit value used (EUR)"), max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # What the receiver said about the claim (people helped), given after the record was written:
+    # joined on the claim's id, no column of its own, so that the summaries add it with one
+    # join of the small feedback table instead of two through the claims.
+    feedback = models.ForeignObject(
+        "DeliveryFeedback", on_delete=models.DO_NOTHING, from_fields=["reservation"], to_fields=["reservation"],
+        related_name="+", null=True, editable=False,
+    )
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -459,6 +466,78 @@ class ImpactRecord(models.Model):
 
 
 #
+# What the receivers say they achieved
+#
+class DeliveryFeedback(models.Model):
+    """What a receiving organisation says a delivered claim achieved: how many people it
+    helped, which public, a sentence (quoted in the annual report only with consent). Given
+    once, by the receiving side (``exchange.services.reservation_feedback_give``)."""
+
+    COMMENT_MAX_LENGTH = 1000
+
+    reservation = models.OneToOneField(
+        Reservation, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("reservation"),
+    )
+    people_helped = models.PositiveIntegerField(_("people helped"))
+    beneficiary = models.CharField(_("beneficiary public"), max_length=20, choices=Beneficiary.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    consent_to_quote = models.BooleanField(
+        _("may be quoted"), default=False,
+        help_text=_("The sentence may be quoted, without your name, in the département's public reports."),
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("given by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("delivery feedback")
+        verbose_name_plural = _("delivery feedback")
+
+    def __str__(self) -> str:
+        return f"#{self.reservation_id}: {self.people_helped}"
+
+
+#
+# The AGEC declaration's flat-rate value grid
+#
+class AgecFlatRate(models.Model):
+    """The département's value of one donated unit of an AGEC product type, from the
+    flat-rate grid of the arrêté of 29 February 2024, entered (and corrected) by a manager
+    with its source. Without a row, the declaration uses Rebond's replacement values as an
+    estimate."""
+
+    product_type = models.CharField(
+        _("AGEC product type"), max_length=80, choices=AgecProductType.choices, unique=True,
+    )
+    unit_value_eur = models.DecimalField(
+        _("value per unit (EUR excl. VAT)"), max_digits=10, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    source = models.TextField(_("source"), help_text=_("Where this value comes from (the grid's line, the text)."))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["product_type"]
+        verbose_name = _("AGEC flat-rate value")
+        verbose_name_plural = _("AGEC flat-rate values")
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_value_eur__gte=0), name="agec_flat_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_type}: {self.unit_value_eur} €"
+
+
+#
 # Notifications
 #
 class Notification(models.Model):
@@ -473,6 +552,7 @@ class Notification(models.Model):
         CODE_REPLACED = "code_replaced", _("A handover code was replaced")
         PICKUP_TOMORROW = "pickup_tomorrow", _("A pickup at my site tomorrow")
         PICKUP_TODAY = "pickup_today", _("My pickups today")
+        FEEDBACK_REQUESTED = "feedback_requested", _("Tell us whom a delivery helped")
 
     class ObjectType(models.TextChoices):
         ITEM = "item", _("Item")

@@ -40,6 +40,8 @@ def _message(kind: str, context: dict) -> str:
     if kind == Kind.CODE_REPLACED:
         return _("The handover code of the claim on %(item)s was replaced after wrong tries.") % {
             "item": context["reservation"].item}
+    if kind == Kind.FEEDBACK_REQUESTED:
+        return _("%(item)s was delivered: how many people will it help?") % {"item": context["reservation"].item}
     if kind == Kind.NEED_MATCHED:
         return _("A new item matches your need: %(item)s.") % {"item": context["item"]}
     if kind == Kind.PICKUP_TOMORROW:
@@ -70,8 +72,10 @@ def url_for(object_type: str, object_id: int, kind: str) -> str:
         return reverse("claims")
     if object_type == Notification.ObjectType.PICKUP:
         return reverse("my_pickups")
-    if kind == Kind.CLAIM_CREATED:
+    if kind in (Kind.CLAIM_CREATED, Kind.CODE_REPLACED):  # the giver's staff
         return reverse("claims")
+    if kind == Kind.FEEDBACK_REQUESTED:
+        return reverse("reservation_feedback", args=[object_id])
     return reverse("my_reservations")
 
 

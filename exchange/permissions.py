@@ -151,3 +151,43 @@ def can_publish_need_for(user, organisation: Organisation | int) -> bool:
 
 def can_close_need(user, need: Need) -> bool:
     return can_claim_for(user, need.organisation_id) or _superuser(user)
+
+
+#
+# The département's reporting
+#
+def feedback_refusal(user, reservation: Reservation, roles: Roles | None = None) -> Forbidden | None:
+    """Why ``user`` may not say what a delivered claim achieved — None when it may: the
+    receiving side (the requester's claiming members) answers, nobody else."""
+    roles = roles or Roles(user)
+    if not roles.has(reservation.requester_id, *CLAIMING_ROLES):
+        return Forbidden("forbidden", _("Only the receiving organisation may say whom this delivery helped."))
+    return None
+
+
+PUBLIC_LEGAL_STATUSES = (Organisation.LegalStatus.PUBLIC_BODY, Organisation.LegalStatus.PUBLIC_ESTABLISHMENT)
+
+
+def agec_declarants(user):
+    """The public organisations whose AGEC declaration rows ``user`` may download: every one
+    for the département (None), else the public bodies where ``user`` is staff."""
+    if is_department_member(user):
+        return None
+    return Organisation.objects.filter(
+        legal_status__in=PUBLIC_LEGAL_STATUSES,
+        pk__in=Membership.objects.filter(user=user, role=Role.STAFF).values("organisation"),
+    )
+
+
+def can_download_agec(user) -> bool:
+    declarants = agec_declarants(user)
+    return declarants is None or declarants.exists()
+
+
+def can_edit_agec_grid(user) -> bool:
+    return is_department_manager(user)
+
+
+def can_read_open_data(user, *, published: bool) -> bool:
+    """The open-data package: everyone once the département publishes it, its members before."""
+    return published or is_department_member(user)

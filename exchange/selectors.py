@@ -1,12 +1,12 @@
 """Reads of the exchange: the one place that decides who sees which rows."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from inventory.models import Item, Membership
 from inventory.permissions import Roles, is_department_member, organisations_of
 
 from . import permissions, states
-from .models import ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
+from .models import DeliveryFeedback, ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
 
 
 def _signed_in(user) -> bool:
@@ -44,6 +44,29 @@ def reservation_actions(user, reservation: Reservation, roles: Roles | None = No
     ]
 
 
+# A claim has done its work once delivered (a loan stays delivered until it comes back).
+FEEDBACK_STATUSES = (Reservation.Status.DELIVERED, Reservation.Status.RETURNED)
+
+
+def feedback_pending(user, reservation: Reservation, roles: Roles | None = None) -> bool:
+    """Whether ``user`` may now say whom this delivered claim helped (once, by the receiving
+    side). Select ``feedback`` with the reservations of a list."""
+    if not _signed_in(user) or reservation.status not in FEEDBACK_STATUSES:
+        return False
+    if has_feedback(reservation):
+        return False
+    return permissions.feedback_refusal(user, reservation, roles) is None
+
+
+def has_feedback(reservation: Reservation) -> bool:
+    """No query when the list selected ``feedback``."""
+    try:
+        reservation.feedback  # noqa: B018 - reading it is the question
+    except DeliveryFeedback.DoesNotExist:
+        return False
+    return True
+
+
 def visible_pickups(user) -> QuerySet[Pickup]:
     """Pickups of the user's association, at the user's site, or all for the département."""
     if not _signed_in(user):
@@ -78,6 +101,17 @@ def visible_needs(user) -> QuerySet[Need]:
     if not _signed_in(user):
         return Need.objects.none()
     return Need.objects.all()
+
+
+def open_needs_by_commune(user) -> dict[str, dict]:
+    """Open needs per commune of the needing organisation: ``{code: {"needs", "units"}}``
+    (units still wanted). One query."""
+    rows = (
+        visible_needs(user).filter(status=Need.Status.OPEN).order_by()
+        .values("organisation__commune_id")
+        .annotate(needs=Count("pk"), units=Sum(F("quantity") - F("quantity_met")))
+    )
+    return {row["organisation__commune_id"]: {"needs": row["needs"], "units": row["units"] or 0} for row in rows}
 
 
 def need_matches(need: Need) -> QuerySet[Item]:

@@ -16,13 +16,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Max, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
-from xhtml2pdf import pisa
 
 from .models import Reservation, TransferRecord
+from .pdf import pdf_from_template
 
 SIGNATURE_PREFIX = "data:image/png;base64,"
 # A signature pad's PNG is a few KB; anything near this is not a signature.
@@ -61,12 +60,7 @@ def _number(reservation: Reservation, version: int) -> str:
 
 def render_pdf(context: dict) -> bytes:
     with translation.override("fr"):
-        html = render_to_string("exchange/transfer_record.html", context)
-    out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
-    if result.err:
-        raise RuntimeError("the transfer record could not be rendered")  # a template bug, not bad input
-    return out.getvalue()
+        return pdf_from_template("exchange/transfer_record.html", context)
 
 
 def transfer_record_issue(

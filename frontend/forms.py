@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange import transfers
-from exchange.models import Reservation
-from inventory.models import Item, Organisation
+from exchange.models import Beneficiary, Reservation
+from inventory.models import AgecProductType, Item, Organisation
 
 FIELD_TEMPLATE = "frontend/includes/field.html"
 
@@ -362,3 +362,40 @@ class InventoryExitsForm(FieldTemplateMixin, forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The period ends before it starts."))
         return data
+
+
+class FeedbackForm(FieldTemplateMixin, forms.Form):
+    """Whom a delivery helped (the receiving side, once)."""
+
+    people_helped = forms.IntegerField(
+        label=_("How many people will it help?"), min_value=0, max_value=1_000_000,
+        help_text=_("An estimate is fine: the residents of a floor, the pupils of a class…"),
+    )
+    beneficiary = forms.ChoiceField(
+        label=_("Which public?"), required=False, choices=[("", _("—"))] + list(Beneficiary.choices),
+    )
+    comment = forms.CharField(
+        label=_("In one sentence, what does it change? (optional)"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent_to_quote = forms.BooleanField(
+        label=_("The département may quote this sentence in its public reports (without any name)."),
+        required=False,
+    )
+
+
+class AgecFlatRateForm(FieldTemplateMixin, forms.Form):
+    """One value of the département's flat-rate grid (arrêté of 29 February 2024)."""
+
+    product_type = forms.ChoiceField(label=_("AGEC product type"), choices=AgecProductType.choices)
+    unit_value_eur = forms.DecimalField(label=_("Value per unit (EUR excl. VAT)"), min_value=0, max_digits=10,
+                                        decimal_places=2)
+    source = forms.CharField(label=_("Source"), max_length=2000,
+                             help_text=_("The grid's line, or the text the value comes from."))
+    reason = forms.CharField(label=_("Why this change"), required=False, max_length=100,
+                             help_text=_("Kept in the grid's history."))
+
+
+class OpenDataPublicationForm(forms.Form):
+    published = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why"), required=False, max_length=100)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, impact, items, onboarding
+from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -24,6 +24,7 @@ urlpatterns = [
     # Catalogue and claims
     path("catalogue/", catalogue.catalogue, name="catalogue"),
     path("reservations/", exchange.my_reservations, name="my_reservations"),
+    path("reservations/<int:pk>/feedback/", reporting.reservation_feedback, name="reservation_feedback"),
     path("reservations/<int:pk>/<slug:action>/", exchange.reservation_action, name="reservation_action"),
     path("claims/", exchange.claims_on_my_items, name="claims"),
     path("pickups/", exchange.my_pickups, name="my_pickups"),
@@ -54,6 +55,11 @@ urlpatterns = [
     # Impact
     path("dashboard/", impact.dashboard, name="dashboard"),
     path("dashboard/report/<int:year>/", impact.annual_report, name="annual_report"),
+    path("dashboard/report/<int:year>/pdf/", impact.annual_report_pdf, name="annual_report_pdf"),
+    path("dashboard/agec/", reporting.agec_declaration, name="agec_declaration"),
+    path("dashboard/agec/grid/", reporting.agec_grid, name="agec_grid"),
+    path("dashboard/open-data/", reporting.open_data, name="open_data"),
+    path("dashboard/open-data/switch/", reporting.open_data_switch, name="open_data_switch"),
     path("methodology/", impact.methodology, name="methodology"),
     path("methodology/categories/<int:pk>/", impact.category_factors, name="category_factors"),
     # Onboarding: the département's settings, directory import, invitations

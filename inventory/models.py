@@ -188,6 +188,35 @@ class Membership(models.Model):
 #
 # Categories
 #
+class AgecProductType(models.TextChoices):
+    """The 17 product types of the AGEC article 58 declaration (``type_produit_acquis`` of
+    data/agec/schema.json; the value is the schema's own text, written as is in the file)."""
+
+    TEXTILES = (
+        "Produits textiles à l'exception des équipements de protection individuels",
+        _("Textiles, except personal protective equipment"),
+    )
+    IT = "Matériel informatique et téléphonie", _("IT and telephony equipment")
+    PRINTING = "Matériel de reprographie et d'impression", _("Copying and printing equipment")
+    PRINT_CONSUMABLES = "Consommables d'impression", _("Printing consumables")
+    PAPER = "Papier", _("Paper")
+    OFFICE_SUPPLIES = "Fournitures de bureau", _("Office supplies")
+    TRANSPORT = "Engins de transport et pièces détachées", _("Transport machinery and spare parts")
+    VEHICLES = "Véhicules et pièces détachées", _("Vehicles and spare parts")
+    FURNITURE = "Mobilier et aménagement d'intérieur", _("Furniture and interior fittings")
+    STREET_FURNITURE = "Mobilier urbain", _("Street furniture")
+    WASTE_COLLECTION = "Equipements de collecte de déchets", _("Waste collection equipment")
+    JARS = "Bocaux et flacons", _("Jars and bottles")
+    SPORTS = "Articles et équipement sportifs", _("Sports articles and equipment")
+    GREEN_SPACES = "Matériel d'entretien des espaces verts", _("Green-space maintenance equipment")
+    MODULAR_BUILDINGS = "Bâtiments modulaires ou préfabriqués", _("Modular or prefabricated buildings")
+    LARGE_APPLIANCES = (
+        "Gros électroménager, y compris appareils professionnels",
+        _("Large household appliances, professional ones included"),
+    )
+    TOYS = "Jeux et jouets", _("Games and toys")
+
+
 class Category(models.Model):
     """A node of the category tree with the impact factors of one unit."""
 
@@ -223,6 +252,11 @@ class Category(models.Model):
     is_medical = models.BooleanField(
         _("medical devices / technical aids"), default=False,
         help_text=_("Only a certified refurbisher may claim these items."),
+    )
+    agec_product_type = models.CharField(
+        _("AGEC product type"), max_length=80, choices=AgecProductType.choices, blank=True,
+        help_text=_("Where this category's donations go in the public bodies' AGEC declaration "
+                    "(article 58); empty: not one of the declared product types."),
     )
     history = HistoricalRecords()
 
@@ -493,6 +527,11 @@ class SiteSettings(models.Model):
         _("internal-first window (days)"), default=0,
         help_text=_("Days during which a public giver's new item is offered to public bodies and "
                     "establishments only, then as long again to partner associations (0: none)."),
+    )
+    open_data_published = models.BooleanField(
+        _("open data published"), default=False,
+        help_text=_("Anyone, signed in or not, may download the open-data package (monthly figures by "
+                    "commune and category, no personal data). Off: the département's members only."),
     )
     history = HistoricalRecords()
 

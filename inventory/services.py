@@ -261,13 +261,14 @@ def organisation_update(*, actor, organisation: Organisation, **fields) -> Organ
 #
 FACTOR_FIELDS = (
     "unit_weight_kg", "weight_basis", "unit_co2e_kg", "co2e_basis", "unit_value_eur", "value_basis",
-    "source", "note",
+    "source", "note", "agec_product_type",
 )
 
 
 @transaction.atomic
 def category_update_factors(*, actor, category: Category, reason: str = "", **fields) -> Category:
-    """Change a category's impact factors, their basis, source or note (kept in its history).
+    """Change a category's impact factors, their basis, source or note, or its AGEC product
+    type (kept in its history).
 
     Only records written afterwards use the new values: each impact record keeps the factors
     it was computed with.
@@ -311,6 +312,31 @@ def site_settings_update(*, actor, claim_expiry_days: int, internal_first_days: 
     attribute(current, actor=actor, reason=_("Settings changed"))
     current.save()
     # Cleared now for this transaction's own reads, and again once committed for everyone's.
+    key = SiteSettings.cache_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+    return current
+
+
+@transaction.atomic
+def site_settings_publish_open_data(*, actor, published: bool, reason: str = "") -> SiteSettings:
+    """Turn the public publication of the open-data package on or off; the settings' history
+    keeps who switched it, when and why.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a département manager.
+    """
+    if not permissions.is_department_manager(actor):
+        raise PermissionDenied(_("Only the département's managers may change its settings."))
+    current = SiteSettings.objects.select_for_update().order_by("pk").first()
+    if current is None:
+        defaults = SiteSettings.current()
+        current = SiteSettings(claim_expiry_days=defaults.claim_expiry_days,
+                               internal_first_days=defaults.internal_first_days)
+    current.open_data_published = bool(published)
+    default_reason = _("Open data published") if published else _("Open data publication stopped")
+    attribute(current, actor=actor, reason=(reason or "").strip() or default_reason)
+    current.save()
     key = SiteSettings.cache_key()
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))

@@ -10,7 +10,16 @@ from rest_framework import serializers
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
 from api.serializers import ModelSerializer
 from exchange import reports, selectors
-from exchange.models import Beneficiary, Need, Pickup, PushSubscription, Reservation, Tour, TransferException
+from exchange.models import (
+    Beneficiary,
+    DeliveryFeedback,
+    Need,
+    Pickup,
+    PushSubscription,
+    Reservation,
+    Tour,
+    TransferException,
+)
 from inventory import permissions
 from inventory.models import Category, Membership, Organisation
 
@@ -285,6 +294,7 @@ class ImpactFiguresSerializer(serializers.Serializer):
     co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
     reservations = serializers.IntegerField(help_text="Claims counted.")
+    people_helped = serializers.IntegerField(help_text="People the receivers said these claims helped.")
 
 
 class ImpactGroupSerializer(ImpactFiguresSerializer):
@@ -301,6 +311,7 @@ class ImpactKpiSerializer(serializers.Serializer):
     value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
     givers = serializers.IntegerField(help_text="Active giver organisations.")
     receivers = serializers.IntegerField(help_text="Active receiving organisations.")
+    people_helped = serializers.IntegerField(help_text="People the receivers said they helped.")
     needs_met = serializers.IntegerField(help_text="Needs served.")
     need_units = serializers.IntegerField(help_text="Units that served a need.")
     reuse_rate = serializers.DecimalField(
@@ -346,3 +357,45 @@ class PushSubscriptionSerializer(serializers.ModelSerializer):
 
 class CalendarAddressSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Private: whoever has it reads your pickups. POST to replace it.")
+
+
+#
+# The département's reporting
+#
+class CommunesQuerySerializer(ImpactQuerySerializer):
+    """``?from=&to=`` and ``side``: the giver's commune (default) or the receiver's."""
+
+    side = serializers.ChoiceField(choices=("giver", "receiver"), default="giver")
+    group_by = None
+
+
+def _last_year() -> int:
+    from django.utils import timezone
+
+    return timezone.localdate().year - 1
+
+
+class AgecQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=2020, max_value=2100, default=_last_year,
+        help_text="Calendar year declared (default: last year).",
+    )
+    siret = serializers.RegexField(
+        r"^\d{14}$", required=False, help_text="Only this public body's rows (14 digits).",
+        error_messages={"invalid": _("A SIRET number has exactly 14 digits.")},
+    )
+
+
+class FeedbackSerializer(ModelSerializer):
+    people_helped = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    beneficiary = serializers.ChoiceField(choices=Beneficiary.choices, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    consent_to_quote = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The comment may be quoted, without anyone's name, in the département's public reports.",
+    )
+
+    class Meta:
+        model = DeliveryFeedback
+        fields = ("reservation", "people_helped", "beneficiary", "comment", "consent_to_quote", "created_at")
+        read_only_fields = ("reservation", "created_at")

@@ -1,24 +1,33 @@
 """Exchange endpoints: querysets from ``exchange.selectors``, writes by ``exchange.services``."""
 
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
-from exchange import calendar, exports, privacy, push, reports, selectors, services
+from exchange import agec, calendar, exports, maps, opendata, privacy, push, reports, selectors, services
+from exchange import permissions as exchange_permissions
 from exchange.models import PushSubscription, Vehicle
+from inventory.models import SiteSettings
 
 from .serializers import (
+    AgecQuerySerializer,
     CalendarAddressSerializer,
+    CommunesQuerySerializer,
     DayPlanSerializer,
     ExportQuerySerializer,
+    FeedbackSerializer,
     HandoverCodeSerializer,
     ImpactQuerySerializer,
     ImpactSummarySerializer,
@@ -111,6 +120,16 @@ class ReservationViewSet(
         return self._respond(
             services.reservation_record_refurbishment(actor=request.user, reservation=self.get_object(), **body)
         )
+
+    @extend_schema(request=FeedbackSerializer, responses={201: FeedbackSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        """The receiving side says, once the claim is delivered, how many people it helped,
+        which public and a sentence (quoted in the département's reports only with
+        ``consent_to_quote``). Once: a second answer is 409 ``feedback_already_given``."""
+        body = _valid(FeedbackSerializer, request)
+        answer = services.reservation_feedback_give(actor=request.user, reservation=self.get_object(), **body)
+        return Response(FeedbackSerializer(answer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -320,6 +339,99 @@ class ImpactExportView(APIView):
     def get(self, request):
         query = _valid_query(ExportQuerySerializer, request)
         return exports.impact_export(_records(request, query), file_format=query["format"])
+
+
+#
+# The département's reporting
+#
+FILE = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file (UTF-8, `,`)")}
+
+
+class AgecDeclarationView(APIView):
+    """The AGEC article 58 yearly declaration (loi 2020-105; data/agec/schema.json, the
+    official Table Schema) as CSV: one row per receiving public body (SIRET) and product type
+    with the donations received through Rebond that year, valued with the département's
+    flat-rate grid (Rebond's replacement values, as estimates, where the grid has no value).
+    Purchase amounts Rebond cannot know are 0, and `commentaires` says so. Staff of a public
+    body get their own rows; the département's members everyone's."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", OpenApiTypes.INT, description="Calendar year (default: last year)."),
+            OpenApiParameter("siret", OpenApiTypes.STR, description="One public body's SIRET (14 digits)."),
+        ],
+        responses={**FILE, 403: OpenApiResponse(description="Not staff of a public body nor of the département.")},
+    )
+    def get(self, request):
+        query = _valid_query(AgecQuerySerializer, request)
+        declarants = exchange_permissions.agec_declarants(request.user)
+        if declarants is not None:
+            if not declarants.exists():
+                raise PermissionDenied(_("Only the staff of a public body and the département's members "
+                                         "may download AGEC declarations."))
+            if query.get("siret") and not declarants.filter(siret=query["siret"]).exists():
+                raise PermissionDenied(
+                    _("You may download only the declaration of the public bodies you are staff of."))
+        declaration = agec.declaration(year=query["year"], declarants=declarants, siret=query.get("siret"))
+        return exports.agec_export(declaration, siret=query.get("siret"))
+
+
+class CommunesGeoJSONView(APIView):
+    """The 47 communes of the Val-de-Marne (outlines, WGS84) with the impact figures of the
+    period by the giver's commune (the site, as recorded) or the receiver's (`side`): `code`,
+    `nom`, `items`, `kg`, `co2e_kg`, `value_eur`, `reservations`, `people_helped`. Figures
+    are JSON numbers here (not strings), so GIS software grades them. Same visibility as
+    the summary; the features' sums are the summary's totals for the same period."""
+
+    @extend_schema(
+        parameters=[*PERIOD, OpenApiParameter("side", OpenApiTypes.STR, enum=["giver", "receiver"])],
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        query = _valid_query(CommunesQuerySerializer, request)
+        collection = maps.feature_collection(
+            reports.impact_by_commune(records=_records(request, query), side=query["side"]),
+            zero=reports.FIGURES_ZERO,
+        )
+        return Response(collection, content_type="application/geo+json")
+
+
+def _open_data_allowed(request) -> None:
+    published = SiteSettings.current().open_data_published
+    if not exchange_permissions.can_read_open_data(request.user, published=published):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated(_("The département has not published its open data yet: sign in as a member."))
+        raise PermissionDenied(_("The département has not published its open data yet."))
+
+
+class OpenDataPackageView(APIView):
+    """The open-data package (Frictionless Data Package, Licence Ouverte 2.0): monthly figures
+    by commune and category, and the categories' factors, each resource a CSV beside this
+    descriptor with its own Table Schema; no personal data. For the département's members,
+    and for everyone once a manager publishes it."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 401: OpenApiResponse(description="Not published yet.")})
+    def get(self, request):
+        _open_data_allowed(request)
+        return Response(opendata.descriptor())
+
+
+class OpenDataResourceView(APIView):
+    """One CSV resource of the open-data package (`impact-monthly.csv`, `categories.csv`)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={**FILE, 404: OpenApiResponse(description="No such resource.")})
+    def get(self, request, name: str):
+        _open_data_allowed(request)
+        filename = f"{name}.csv"
+        if filename not in opendata.RESOURCES:
+            raise NotFound()
+        response = HttpResponse(opendata.resource_csv(filename), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
 
 
 class MyDataView(APIView):

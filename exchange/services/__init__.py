@@ -17,6 +17,7 @@ Pages, API, admin, commands and tasks call these; none of them changes a status 
 """
 
 from .expiry import expire_due
+from .feedback import agec_flat_rate_set, request_feedback, reservation_feedback_give
 from .inbox import notification_settings_save, notifications_mark_read
 from .items import item_withdraw
 from .needs import announce_item_to_needs, need_close, need_create
@@ -45,12 +46,11 @@ from .tours import (
 )
 
 __all__ = [
-    "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
-    "notification_settings_save", "notifications_mark_read",
-    "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
-    "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
-    "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
-    "send_reminders",
-    "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",
-    "DayPlan", "Proposal", "VehicleChoice", "vehicle_save",
+    "agec_flat_rate_set", "announce_item_to_needs", "DayPlan", "expire_due", "item_withdraw", "need_close",
+    "need_create", "notification_settings_save", "notifications_mark_read", "pickup_create", "pickup_done",
+    "pickup_missed", "pickup_update", "Proposal", "request_feedback", "reservation_approve",
+    "reservation_cancel", "reservation_collect", "reservation_create", "reservation_decline",
+    "reservation_deliver", "reservation_feedback_give", "reservation_record_refurbishment",
+    "reservation_return", "send_reminders", "tour_create", "tour_optimise", "tours_plan",
+    "transfer_exception_grant", "unplanned_reason", "vehicle_save", "VehicleChoice",
 ]

@@ -15,6 +15,7 @@ from inventory.models import Item, Membership, Organisation
 
 from .. import eligibility, events, impact, notifications, permissions, states, transfers
 from ..models import Need, Notification, Reservation, TransferException
+from . import feedback
 from .base import (
     cancel_locked,
     clean_reason,
@@ -266,6 +267,7 @@ def reservation_deliver(*, actor, reservation: Reservation) -> Reservation:
         _record_impact(reservation)
     if reservation.need_id:
         _progress_need(reservation, actor=actor)
+    feedback.request_feedback(reservation)
     return reservation
 
 

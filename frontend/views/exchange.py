@@ -44,6 +44,7 @@ from inventory.errors import WorkflowError
 from inventory.models import Category, Item, Membership
 
 from .. import daymap
+from .. import maps as page_maps
 from ..forms import (
     ClaimForm,
     DayPlanForm,
@@ -88,7 +89,7 @@ def _day(request) -> date:
 
 def _reservations(user):
     return selectors.visible_reservations(user).select_related(
-        "item__owner__commune", "item__category", "requester", "pickup", "need",
+        "item__owner__commune", "item__category", "requester", "pickup", "need", "feedback",
     ).prefetch_related(Prefetch("transfer_records", queryset=TransferRecord.objects.order_by("-version")))
 
 
@@ -228,6 +229,7 @@ def _decorate(user, reservations) -> None:
         reservation.actions = selectors.reservation_actions(user, reservation, roles)
         reservation.show_code = reservation.code_is_live and selectors.can_see_handover_code(
             user, reservation, givers)
+        reservation.feedback_pending = selectors.feedback_pending(user, reservation, roles)
 
 
 @login_required
@@ -655,6 +657,7 @@ def needs(request):
     return render(request, "frontend/exchange/needs.html", {
         "needs": rows, "status": shown, "statuses": Need.Status.choices,
         "can_create": permissions.claiming_organisations(request.user).exists(),
+        "map": page_maps.needs_map(selectors.open_needs_by_commune(request.user)),
     })
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from exchange import reports, selectors
+from exchange import charts, maps, reports, selectors
+from exchange import permissions as exchange_permissions
+from exchange.pdf import pdf_from_template
 from inventory import permissions, services
 from inventory.models import Category
 
+from .. import maps as page_maps
 from ..forms import DateInput, FieldTemplateMixin, add_service_error
 
 # The charts of the dashboard and the report: (id, group_by, title).
@@ -101,6 +104,21 @@ def _chart(chart_id: str, title: str, summary: dict) -> dict:
     }
 
 
+class MapForm(FieldTemplateMixin, forms.Form):
+    """What the dashboard's map shows (the period is the page's)."""
+
+    measure = forms.ChoiceField(label=gettext_lazy("Figure"), choices=[
+        (name, label) for name, (label, _decimals, _unit) in page_maps.MEASURES.items()])
+    side = forms.ChoiceField(label=gettext_lazy("Commune of"), choices=list(page_maps.SIDES.items()))
+
+
+def _map_choice(request) -> tuple[MapForm, str, str]:
+    form = MapForm({"measure": request.GET.get("measure", "kg"), "side": request.GET.get("side", "giver")})
+    if form.is_valid():
+        return form, form.cleaned_data["measure"], form.cleaned_data["side"]
+    return MapForm({"measure": "kg", "side": "giver"}), "kg", "giver"
+
+
 def _figures(user, date_from, date_to) -> dict:
     """KPIs, the monthly trend and the charts of a period, for ``user``'s scope."""
     scope = selectors.visible_impact_records(user)
@@ -151,23 +169,67 @@ def dashboard(request):
     context["missed_tables"] = [(_("Per giver"), context["missed"]["by_giver"]),
                                 (_("Per association"), context["missed"]["by_association"])]
     context["report_years"] = range(today.year, today.year - 4, -1)
+    map_form, measure, side = _map_choice(request)
+    records = reports.in_period(selectors.visible_impact_records(request.user), date_from, date_to)
+    context["map_form"] = map_form
+    context["map"] = page_maps.impact_map(reports.impact_by_commune(records=records, side=side),
+                                          measure=measure, side=side)
+    context["geojson_links"] = [(_("GeoJSON for QGIS"), _geojson_link(date_from, date_to, side))]
+    context["can_download_agec"] = exchange_permissions.can_download_agec(request.user)
     return render(request, "frontend/impact/dashboard.html", context)
+
+
+def _geojson_link(date_from, date_to, side: str) -> str:
+    query = {key: value.isoformat() for key, value in (("from", date_from), ("to", date_to)) if value}
+    return f"{reverse('api:impact-communes')}?{urlencode({**query, 'side': side})}"
+
+
+def _report_context(request, year: int) -> dict:
+    if not 2000 <= year <= 2100:
+        raise Http404
+    date_from, date_to = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    records = reports.in_period(selectors.visible_impact_records(request.user), date_from, date_to)
+    return {
+        "year": year, "date_from": date_from, "date_to": date_to,
+        "is_department": permissions.is_department_member(request.user),
+        **_figures(request.user, date_from, date_to),
+        **_methodology_context(),
+        "people_by_public": reports.people_by_public(records),
+        "quotes": reports.quotes(records),
+        "by_commune": reports.impact_by_commune(records=records, side="giver"),
+    }
 
 
 @login_required
 @require_GET
 def annual_report(request, year: int):
-    """A printable report of one calendar year: KPIs, charts, tables and the methodology."""
-    if not 2000 <= year <= 2100:
-        raise Http404
-    date_from, date_to = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    context = {
-        "year": year, "date_from": date_from, "date_to": date_to,
-        "is_department": permissions.is_department_member(request.user),
-        **_figures(request.user, date_from, date_to),
-        **_methodology_context(),
-    }
+    """A printable report of one calendar year: KPIs, the map, charts, tables, what the
+    receivers said and the methodology; the same as a PDF (``annual_report_pdf``)."""
+    context = _report_context(request, year)
+    context["map"] = page_maps.impact_map(context["by_commune"], measure="kg", side="giver")
     return render(request, "frontend/impact/report.html", context)
+
+
+@login_required
+@require_GET
+def annual_report_pdf(request, year: int):
+    """The annual report as a PDF to attach to a deliberation (xhtml2pdf, which runs no
+    JavaScript: the map and the charts are server-side SVG)."""
+    context = _report_context(request, year)
+    context["map"] = page_maps.impact_map(context["by_commune"], measure="kg", side="giver", interactive=False)
+    context["map_image"] = maps.data_url(str(context["map"]["svg"]))
+    for chart in context["charts"]:
+        series = "kg" if chart["id"] == "trend" else "co2e_kg" if chart["id"] == "by-category" else "items"
+        chart["image"] = maps.data_url(str(charts.bar_chart_svg(
+            labels=chart["data"]["labels"], values=chart["data"]["series"][series],
+            title=f'{chart["title"]} ({chart["data"]["legend"][series]})',
+            number=lambda value: page_maps.number(value, 0),
+        ))) if chart["groups"] else ""
+    context["generated"] = timezone.localtime()
+    pdf = pdf_from_template("frontend/impact/report_pdf.html", context)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="rebond-rapport-{year}.pdf"'
+    return response
 
 
 def _methodology_context() -> dict:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from exchange.models import ImpactRecord, Reservation
+from exchange.models import DeliveryFeedback, ImpactRecord, Reservation
 from inventory.models import Category, Commune
 from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory, member
@@ -47,9 +47,12 @@ def records(giver, association):
 
 
 def test_totals_for_the_department(api, viewer, records):
+    DeliveryFeedback.objects.create(reservation=records[0].reservation, people_helped=9)
+    DeliveryFeedback.objects.create(reservation=records[2].reservation, people_helped=30)
     totals = api(viewer).get("/api/v1/impact/summary/").json()["totals"]
 
-    assert totals == {"items": 7, "kg": "34.500", "co2e_kg": "73.250", "value_eur": "232.50", "reservations": 3}
+    assert totals == {"items": 7, "kg": "34.500", "co2e_kg": "73.250", "value_eur": "232.50", "reservations": 3,
+                      "people_helped": 39}
 
 
 def test_others_see_only_what_they_gave_or_received(api, staff, volunteer, records):

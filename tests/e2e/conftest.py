@@ -82,3 +82,12 @@ def shoot(request):
         assert overflow <= 0, f"{name}: {overflow}px of horizontal scrolling"
 
     return _shoot
+
+
+def sign_in(page, live_server, username: str, *, password: str = "rebond-test", then: str = "/") -> None:
+    """Sign in through the login page, then land on ``then``."""
+    page.goto(f"{live_server.url}/accounts/login/?next={then}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}{then}")

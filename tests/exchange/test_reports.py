@@ -19,7 +19,7 @@ import pytest
 from django.utils import timezone
 
 from exchange import reports, selectors
-from exchange.models import ImpactRecord, Reservation
+from exchange.models import DeliveryFeedback, ImpactRecord, Reservation
 from inventory import services as inventory_services
 from inventory.models import Category, Commune, Item, Organisation
 from tests.clock import in_mid_2026
@@ -62,8 +62,9 @@ def data(db):
     idle = OrganisationFactory(name="I")
     n1 = NeedFactory(organisation=r, beneficiary="seniors")
     n2 = NeedFactory(organisation=r, beneficiary="disabled")
-    _claim(a, r, category="office-chair", published="2026-01-05", collected="2026-01-08", record_on="2026-01-10",
-           quantity=2, kg="23.800", co2e="71.400", eur="300.00", need=n1)
+    r1 = _claim(a, r, category="office-chair", published="2026-01-05", collected="2026-01-08",
+                record_on="2026-01-10", quantity=2, kg="23.800", co2e="71.400", eur="300.00", need=n1)
+    DeliveryFeedback.objects.create(reservation=r1.reservation, people_helped=15, beneficiary="seniors")
     _claim(b, s, category="desk-table", published="2026-02-01", collected="2026-02-11", record_on="2026-02-12",
            quantity=1, kg="34.000", co2e="60.100", eur="250.00")
     _claim(a, r, category="bed", published="2026-01-20", collected="2026-01-21", record_on="2026-03-03",
@@ -94,6 +95,7 @@ def test_every_kpi_for_the_department(data, viewer):
         "co2e_kg": Decimal("141.500"),          # 71.4 + 60.1 + 10
         "value_eur": Decimal("570.00"),         # 300 + 250 + 20
         "givers": 2, "receivers": 2,            # A, B / R, S
+        "people_helped": 15,                    # R's answer on r1
         "needs_met": 2, "need_units": 3,        # n1 (2 units), n2 (1 unit)
         "reuse_rate": Decimal("75.0"),          # taken i1 i2 i3 of settled i1 i2 i3 i4 (i5 open, i6 withdrawn)
         "published": 4, "taken": 3,
@@ -114,7 +116,7 @@ def test_an_empty_period_has_zeros_and_no_rates(data, viewer):
     assert kpis == {
         "items_reused": 0, "loans": 0, "loan_days": 0, "kg": Decimal("0"), "co2e_kg": Decimal("0"),
         "value_eur": Decimal("0"), "givers": 0, "receivers": 0, "needs_met": 0, "need_units": 0,
-        "reuse_rate": None, "published": 0, "taken": 0, "median_days": None,
+        "people_helped": 0, "reuse_rate": None, "published": 0, "taken": 0, "median_days": None,
     }
     summary = reports.impact_summary(
         records=reports.in_period(selectors.visible_impact_records(viewer), datetime.date(2027, 1, 1), None),
@@ -179,10 +181,19 @@ def test_quarter_labels(data, viewer):
 
 def test_groups_are_read_in_constant_queries(data, viewer, django_assert_num_queries):
     records = selectors.visible_impact_records(viewer)
-    with django_assert_num_queries(2):  # the membership check of the selector runs inside the group query
-        reports.impact_summary(records=records, group_by="category")  # groups, then the names
-    with django_assert_num_queries(1):
+    # the membership check of the selector runs inside the group queries
+    with django_assert_num_queries(3):
+        reports.impact_summary(records=records, group_by="category")  # groups, people helped, the names
+    with django_assert_num_queries(2):
         reports.impact_summary(records=records, group_by="month")
+    for n in range(5):
+        other = AssociationFactory()
+        record = _claim(data["a"], other, category="bed", published="2026-01-05", collected="2026-01-08",
+                        record_on=f"2026-0{1 + n % 3}-2{n}", quantity=1, kg="1", co2e="1", eur="1")
+        DeliveryFeedback.objects.create(reservation=record.reservation, people_helped=n)
+    with django_assert_num_queries(3):
+        summary = reports.impact_summary(records=records, group_by="category")
+    assert summary["totals"]["people_helped"] == 15 + 0 + 1 + 2 + 3 + 4
 
 
 def test_a_closed_period_gives_the_same_report_after_changes(data, viewer, manager):

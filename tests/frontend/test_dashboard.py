@@ -76,7 +76,7 @@ def test_charts_get_their_data_and_a_table(viewer, records):
         assert f'<script id="{chart_id}-data" type="application/json">' in page
     trend = next(chart for chart in response.context["charts"] if chart["id"] == "trend")
     assert trend["data"]["series"]["kg"] == [1244.5]
-    assert page.count("<table") == 5
+    assert page.count("<table") == 6  # five charts and the map's table
     assert 'src="/static/frontend/vendor/chart-4.6.1.umd.min.js"' in page
 
 
