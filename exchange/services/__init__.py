@@ -22,6 +22,7 @@ from .items import item_withdraw
 from .needs import announce_item_to_needs, need_close, need_create
 from .pickups import pickup_create, pickup_done, pickup_missed, pickup_update
 from .reservations import (
+    clean_weight,
     reservation_approve,
     reservation_cancel,
     reservation_collect,
@@ -35,7 +36,7 @@ from .reservations import (
 from .tours import tour_create, tour_optimise
 
 __all__ = [
-    "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
+    "announce_item_to_needs", "clean_weight", "expire_due", "item_withdraw", "need_close", "need_create",
     "notifications_mark_read", "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",

@@ -249,7 +249,7 @@ ACTIONS = {
                lambda r: _("Claim cancelled.")),
     "collect": (lambda actor, r, post: services.reservation_collect(
                     actor=actor, reservation=r, handover_code=post.get("handover_code", ""),
-                    signature=post.get("signature") or None),
+                    signature=post.get("signature") or None, weight_kg=post.get("weight_kg") or None),
                 lambda r: _("Collected: take it to %(org)s and confirm the delivery.") % {"org": r.requester}),
     "deliver": (lambda actor, r, post: services.reservation_deliver(actor=actor, reservation=r),
                 lambda r: _("Delivered. Thank you!")),
@@ -271,7 +271,8 @@ def reservation_action(request, pk, action):
     if action == "collect":
         form = HandoverCodeForm(request.POST)
         if not form.is_valid():
-            for error in [*form.errors.get("handover_code", []), *form.errors.get("signature", [])]:
+            for error in [*form.errors.get("handover_code", []), *form.errors.get("signature", []),
+                          *form.errors.get("weight_kg", [])]:
                 messages.error(request, error)
             return redirect(_back(request, reverse("my_pickups")))
     try:

@@ -13,7 +13,8 @@ from inventory.models import Category, Commune
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory, member
 
 
-def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair"):
+def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair",
+            kg_basis="estimated"):
     category = Category.objects.get(key=category)
     item = ItemFactory(owner=giver, category=category, quantity=quantity)
     reservation = Reservation.objects.create(
@@ -21,7 +22,8 @@ def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", be
         return_by=on if kind == "loan" else None,
     )
     return ImpactRecord.objects.create(
-        reservation=reservation, kind=kind, date=on, quantity=quantity, kg=Decimal(kg), co2e_kg=Decimal(co2e),
+        reservation=reservation, kind=kind, date=on, quantity=quantity, kg=Decimal(kg), kg_basis=kg_basis,
+        co2e_kg=Decimal(co2e),
         value_eur=Decimal(eur), category=category, giver=giver, receiver=receiver, commune=giver.commune,
         beneficiary=beneficiary, loan_days=30 if kind == "loan" else None, unit_weight_kg=Decimal("1"),
         unit_co2e_kg=Decimal("1"), unit_value_eur=Decimal("1"),
@@ -37,14 +39,15 @@ def records(giver, association):
         _record(giver, association, on=date(2026, 3, 20), quantity=1, kg="0.000", co2e="5.250", eur="12.50",
                 kind="loan", category="bed"),
         _record(other_giver, AssociationFactory(), on=date(2026, 4, 2), quantity=4, kg="10.000", co2e="8.000",
-                eur="40.00", beneficiary="families"),
+                eur="40.00", beneficiary="families", kg_basis="measured"),
     ]
 
 
 def test_totals_for_the_department(api, viewer, records):
     totals = api(viewer).get("/api/v1/impact/summary/").json()["totals"]
 
-    assert totals == {"items": 7, "kg": "34.500", "co2e_kg": "73.250", "value_eur": "232.50", "reservations": 3}
+    assert totals == {"items": 7, "kg": "34.500", "kg_measured": "10.000", "co2e_kg": "73.250", "value_eur": "232.50",
+                      "reservations": 3}
 
 
 def test_others_see_only_what_they_gave_or_received(api, staff, volunteer, records):
