@@ -307,11 +307,19 @@ def my_pickups(request):
         .distinct()
         .order_by("tour", "position", "window_start")
     )
+    pickups = list(pickups)
     _decorate(request.user, [reservation for pickup in pickups for reservation in pickup.reservations.all()])
-    return render(request, "frontend/exchange/my_pickups.html", {
-        "day": day, "pickups": pickups, "code_form": HandoverCodeForm(),
+    planned = [pickup for pickup in pickups if pickup.status == Pickup.Status.PLANNED]
+    response = render(request, "frontend/exchange/my_pickups.html", {
+        "day": day, "pickups": pickups, "to_do": len(planned),
+        # The next stop to make is open; the others fold to one line each (the route first).
+        "next_stop_id": planned[0].pk if planned else None,
+        "is_today": "date" not in request.GET, "today": timezone.localdate(),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
     })
+    # The service worker keeps this page on the phone under its day too (frontend/static/frontend/rebond-sw.js).
+    response["X-Rebond-Day"] = day.isoformat()
+    return response
 
 
 #
