@@ -115,6 +115,7 @@ def impact_header() -> list[str]:
         _("Date"), _("Kind"), _("Reservation"), _("Giver"), _("Receiver"), _("Commune"), _("Category"),
         _("Beneficiary public"), _("Quantity"), _("Weight (kg)"), _("Avoided emissions (kg CO2e)"),
         _("Value (EUR)"), _("Loan days"),
+        _("Weight basis"),  # last: scripts that read the earlier columns by position keep working
     ]
 
 
@@ -122,7 +123,7 @@ def impact_row(record) -> list:
     return [
         record.date, record.get_kind_display(), record.reservation_id, record.giver.name, record.receiver.name,
         record.commune.name, record.category.name, record.get_beneficiary_display(), record.quantity,
-        record.kg, record.co2e_kg, record.value_eur, record.loan_days,
+        record.kg, record.co2e_kg, record.value_eur, record.loan_days, record.get_kg_basis_display(),
     ]
 
 

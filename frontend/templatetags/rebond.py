@@ -83,6 +83,7 @@ def road_strings() -> dict:
         "offline": _("No signal: you are working on the copy kept on this phone."),
         "copyOf": _("Copy kept on this phone at %(time)s."),
         "waiting": _("Waiting to be sent: %(n)s"),
+        "notSent": _("Not sent: refused by the server"),
         "waitingOffline": _("Sent by itself as soon as the signal returns: keep going."),
         "sending": _("Sending…"),
         "queuedAt": _("recorded at %(time)s"),

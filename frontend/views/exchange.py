@@ -312,8 +312,9 @@ def my_pickups(request):
     planned = [pickup for pickup in pickups if pickup.status == Pickup.Status.PLANNED]
     response = render(request, "frontend/exchange/my_pickups.html", {
         "day": day, "pickups": pickups, "to_do": len(planned),
-        # The next stop to make is open; the others fold to one line each (the route first).
-        "next_stop_id": planned[0].pk if planned else None,
+        # The next stop to make is open (and linked from the top); the others fold to one line each.
+        "next_stop": planned[0] if planned else None,
+        "next_stop_number": pickups.index(planned[0]) + 1 if planned else None,
         "is_today": "date" not in request.GET, "today": timezone.localdate(),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
     })

@@ -104,7 +104,7 @@ def test_the_same_key_with_another_body_is_refused(api, workflow, volunteer):
     elsewhere = _post(client, f"/api/v1/reservations/{scheduled.pk}/cancel/", {"reason": "x"}, key)
 
     assert reused.status_code == elsewhere.status_code == 422
-    assert reused.json()["code"] == "idempotency_key_reused" and "new key" in reused.json()["detail"]
+    assert reused.json()["code"] == "idempotency_key_reused" and "Idempotency-Key" in reused.json()["detail"]
     scheduled.refresh_from_db()
     assert scheduled.status == "scheduled" and scheduled.handover_failures == 1
 

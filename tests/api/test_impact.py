@@ -122,6 +122,7 @@ def test_csv_export(api, viewer, records):
     assert len(rows) == 4
     assert rows[1][0] == "2026-03-05" and rows[1][8] == "2" and rows[1][9] == "24,500" and rows[1][11] == "180,00"
     assert rows[3][3] == "Collège Voltaire"
+    assert rows[0][-1] == "Origine du poids" and [row[-1] for row in rows[1:]] == ["Estimé", "Estimé", "Mesuré"]
 
 
 def test_csv_export_in_english_and_limited_to_visible_records(api, staff, records):

@@ -280,7 +280,7 @@ async function render() {
   }
   panel.hidden = !(pending.length || refused.length || others.length);
   panel.classList.toggle("outbox-offline", !navigator.onLine);
-  panel.querySelector("h2").textContent = fill(T.waiting, { n: pending.length });
+  panel.querySelector("h2").textContent = pending.length ? fill(T.waiting, { n: pending.length }) : T.notSent;
   panel.querySelector(".outbox-summary").textContent = pending.length && !navigator.onLine ? T.waitingOffline : "";
   panel.querySelector("[data-outbox-send]").hidden = !pending.length || !navigator.onLine;
   panel.querySelector(".outbox-sign-in").hidden = !signedOut;
