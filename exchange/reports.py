@@ -39,6 +39,12 @@ PERIODS = ("month", "quarter", "year")
 
 FIGURES = {
     "items": Coalesce(Sum("quantity"), Value(0)),
+    # The part of ``kg`` weighed at collection rather than estimated (kg_basis "measured").
+    # Before "kg": within one annotate(), a later Sum("kg") would name the "kg" sum, not the column.
+    "kg_measured": Coalesce(
+        Sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)), Value(Decimal("0")),
+        output_field=ImpactRecord._meta.get_field("kg"),
+    ),
     "kg": Coalesce(Sum("kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("kg")),
     "co2e_kg": Coalesce(Sum("co2e_kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("co2e_kg")),
     "value_eur": Coalesce(
@@ -56,7 +62,9 @@ FIGURE_NAMES = (*FIGURES, "people_helped")
 
 
 # SQLite sums decimals as floats: give every sum back at the column's precision.
-_STEPS = {"kg": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01")}
+_STEPS = {
+    "kg": Decimal("0.001"), "kg_measured": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01"),
+}
 
 
 def _exact(row: dict) -> dict:
@@ -204,8 +212,10 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
     return {"totals": totals, "groups": groups}
 
 
-FIGURES_ZERO = {"items": 0, "kg": Decimal("0.000"), "co2e_kg": Decimal("0.000"), "value_eur": Decimal("0.00"),
-                "reservations": 0, "people_helped": 0}
+FIGURES_ZERO = {
+    "items": 0, "kg": Decimal("0.000"), "kg_measured": Decimal("0.000"), "co2e_kg": Decimal("0.000"),
+    "value_eur": Decimal("0.00"), "reservations": 0, "people_helped": 0,
+}
 
 
 #
@@ -228,7 +238,8 @@ def impact_kpis(
 
     - ``items_reused``: units given away (donation records); ``loans`` and ``loan_days``: the
       loan records and the sum of their days; ``kg``, ``co2e_kg``, ``value_eur``: sums of
-      every record's frozen figures;
+      every record's frozen figures; ``kg_measured``: the part of ``kg`` weighed at
+      collection, ``kg_measured_share`` its percentage of ``kg`` (None without kg);
     - ``givers`` / ``receivers``: organisations with at least one record as giver / receiver;
     - ``needs_met``: distinct needs served by the records, ``need_units`` their units;
     - ``people_helped``: what the receivers said the counted claims helped (those who answered);
@@ -246,6 +257,7 @@ def impact_kpis(
         items_reused=Coalesce(Sum("quantity", filter=donation), Value(0)),
         loans=Count("pk", filter=loan),
         loan_days=Coalesce(Sum("loan_days", filter=loan), Value(0)),
+        kg_measured=FIGURES["kg_measured"],  # before kg (see FIGURES)
         kg=FIGURES["kg"],
         co2e_kg=FIGURES["co2e_kg"],
         value_eur=FIGURES["value_eur"],
@@ -255,6 +267,9 @@ def impact_kpis(
         need_units=Coalesce(Sum("quantity", filter=Q(reservation__need__isnull=False)), Value(0)),
     ))
     kpis["people_helped"] = period.filter(feedback__isnull=False).aggregate(n=PEOPLE_HELPED)["n"]
+    kpis["kg_measured_share"] = (
+        (kpis["kg_measured"] / kpis["kg"] * 100).quantize(Decimal("0.1")) if kpis["kg"] else None
+    )
     kpis["reuse_rate"], kpis["published"], kpis["taken"] = _reuse_rate(items, date_from, date_to)
     kpis["median_days"] = _median_days(period)
     return kpis

@@ -146,6 +146,8 @@ class HandoverCodeForm(FieldTemplateMixin, forms.Form):
     )
     # The signature drawn at the door (a PNG data URL set by the signature pad; checked by the service).
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=SIGNATURE_FIELD_MAX)
+    # What the volunteer weighed, as typed ("12,5"); the service checks it (exchange.services.clean_weight).
+    weight_kg = forms.CharField(required=False, max_length=12)
 
 
 class NeedForm(OrganisationChoiceMixin, forms.Form):

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting
+from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting, road
 
 urlpatterns = [
     path("", core.home, name="home"),
+    # The installable app: manifest, service worker (scope /), the page shown without signal
+    path("manifest.webmanifest", road.manifest, name="web_manifest"),
+    path("sw.js", road.service_worker, name="service_worker"),
+    path("offline/", road.offline, name="offline"),
     # My personal data (GDPR): download, erasure
     path("account/data/", accounts.my_data, name="my_data"),
     path("account/data/download/", accounts.my_data_download, name="my_data_download"),

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.history import HistoryEntrySerializer, history_entries
+from api.idempotency import IdempotentMixin
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
 from exchange import agec, calendar, exports, maps, opendata, privacy, push, reports, selectors, services
@@ -52,7 +53,7 @@ WORKFLOW = {200: ReservationSerializer, 409: CONFLICT}
 #
 @extend_schema_view(create=extend_schema(responses={201: ReservationSerializer, 409: CONFLICT}))
 class ReservationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
 ):
     """Claims: the user's organisations' claims, the claims on their items, or all for the
     département. Each action moves the claim one step along the workflow."""
@@ -155,7 +156,7 @@ def _valid(serializer_class, request, context=None) -> dict:
     partial_update=extend_schema(responses={200: PickupSerializer, 409: CONFLICT}),
 )
 class PickupViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Stops at a giver's site, planned by the association's coordinators."""
@@ -194,7 +195,7 @@ class PickupViewSet(
 
 @extend_schema_view(create=extend_schema(responses={201: TourSerializer, 409: CONFLICT}))
 class TourViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
 ):
     """A day's run of an association's vehicle through several pickups."""
 
