@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .models import Notification
@@ -38,9 +38,29 @@ def _message(kind: str, context: dict) -> str:
     if kind == Kind.CODE_REPLACED:
         return _("The handover code of the claim on %(item)s was replaced after wrong tries.") % {
             "item": context["reservation"].item}
+    if kind in BOOKING_MESSAGES:
+        booking = context["booking"]
+        return BOOKING_MESSAGES[kind](context) % {
+            "item": booking.item, "requester": booking.requester, "quantity": booking.quantity,
+            "start": formats.date_format(booking.start, "SHORT_DATE_FORMAT"),
+            "last": formats.date_format(booking.last_day, "SHORT_DATE_FORMAT"),
+        }
     if kind == Kind.NEED_MATCHED:
         return _("A new item matches your need: %(item)s.") % {"item": context["item"]}
     raise ValueError(f"unknown notification kind {kind!r}")
+
+
+# Shared equipment (``pooling``): one line each, filled with the booking's item, dates and requester.
+BOOKING_MESSAGES = {
+    Kind.BOOKING_REQUESTED: lambda c: _("%(requester)s asks to book %(quantity)s × %(item)s from %(start)s to %(last)s."),
+    Kind.BOOKING_APPROVED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s is approved."),
+    Kind.BOOKING_DECLINED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s was declined."),
+    Kind.BOOKING_CANCELLED: lambda c: _("The booking of %(item)s from %(start)s to %(last)s was cancelled."),
+    Kind.BOOKING_REMINDER: lambda c: (
+        _("Reminder: the booking of %(item)s by %(requester)s starts tomorrow (%(start)s).") if c["moment"] == "start"
+        else _("Reminder: %(item)s, booked by %(requester)s, is due back after %(last)s.")),
+    Kind.BOOKING_LATE: lambda c: _("%(item)s, booked by %(requester)s until %(last)s, has not been checked in."),
+}
 
 
 def notify(*, users, kind: str, obj, context: dict) -> list[Notification]:
@@ -59,7 +79,7 @@ def notify(*, users, kind: str, obj, context: dict) -> list[Notification]:
                 Notification(user=user, kind=kind, message=message, object_type=object_type, object_id=obj.pk)
             )
             if user.email:
-                body = render_to_string(f"exchange/email/{kind}.txt", {**context, "user": user})
+                body = render_to_string(f"exchange/email/{kind}.txt", {**context, "user": user, "message": message})
                 mails.append((_("Rebond: %(message)s") % {"message": message}, body, user.email))
     Notification.objects.bulk_create(notifications)
     if mails:
