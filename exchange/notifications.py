@@ -52,7 +52,8 @@ def _message(kind: str, context: dict) -> str:
 
 # Shared equipment (``pooling``): one line each, filled with the booking's item, dates and requester.
 BOOKING_MESSAGES = {
-    Kind.BOOKING_REQUESTED: lambda c: _("%(requester)s asks to book %(quantity)s × %(item)s from %(start)s to %(last)s."),
+    Kind.BOOKING_REQUESTED: lambda c: _(
+        "%(requester)s asks to book %(quantity)s × %(item)s from %(start)s to %(last)s."),
     Kind.BOOKING_APPROVED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s is approved."),
     Kind.BOOKING_DECLINED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s was declined."),
     Kind.BOOKING_CANCELLED: lambda c: _("The booking of %(item)s from %(start)s to %(last)s was cancelled."),
