@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from api.auth import TokenView
 from api.exchange import views as exchange_views
 from api.inventory import views as inventory_views
+from api.pooling import views as pooling_views
 
 router = DefaultRouter()
 router.register("organisations", inventory_views.OrganisationViewSet, basename="organisation")
@@ -19,6 +20,7 @@ router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
 router.register("tours", exchange_views.TourViewSet, basename="tour")
 router.register("needs", exchange_views.NeedViewSet, basename="need")
 router.register("transfer-exceptions", exchange_views.TransferExceptionViewSet, basename="transfer-exception")
+router.register("bookings", pooling_views.BookingViewSet, basename="booking")
 
 
 
@@ -35,6 +37,9 @@ urlpatterns = [
     path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
+    path("items/<int:pk>/availability/", pooling_views.AvailabilityView.as_view(), name="item-availability"),
+    path("items/<int:pk>/label.pdf", pooling_views.ItemLabelView.as_view(), name="item-label"),
+    path("labels.pdf", pooling_views.LabelsView.as_view(), name="labels"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -60,13 +60,15 @@ def _number(reservation: Reservation, version: int) -> str:
     return f"RB-{timezone.localdate():%Y}-{reservation.pk:06d}-v{version}"
 
 
-def render_pdf(context: dict) -> bytes:
+def render_pdf(context: dict, template: str = "exchange/transfer_record.html") -> bytes:
+    """A PDF from a Django template, in French (xhtml2pdf): the transfer records, and the QR
+    label sheets of ``pooling.labels``."""
     with translation.override("fr"):
-        html = render_to_string("exchange/transfer_record.html", context)
+        html = render_to_string(template, context)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
     if result.err:
-        raise RuntimeError("the transfer record could not be rendered")  # a template bug, not bad input
+        raise RuntimeError(f"{template} could not be rendered")  # a template bug, not bad input
     return out.getvalue()
 
 

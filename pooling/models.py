@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from inventory.models import Item, Organisation
@@ -99,12 +100,13 @@ class Booking(models.Model):
     NOTE_MAX_LENGTH = 2000
 
     class Status(models.TextChoices):
-        REQUESTED = states.REQUESTED, _("Requested")
-        APPROVED = states.APPROVED, _("Approved")
-        OUT = states.OUT, _("Out")
-        RETURNED = states.RETURNED, _("Returned")
-        DECLINED = states.DECLINED, _("Declined")
-        CANCELLED = states.CANCELLED, _("Cancelled")
+        # A context of their own: in French a booking ("emprunt") is masculine, a claim is not.
+        REQUESTED = states.REQUESTED, pgettext_lazy("booking", "Requested")
+        APPROVED = states.APPROVED, pgettext_lazy("booking", "Approved")
+        OUT = states.OUT, pgettext_lazy("booking", "Out")
+        RETURNED = states.RETURNED, pgettext_lazy("booking", "Returned")
+        DECLINED = states.DECLINED, pgettext_lazy("booking", "Declined")
+        CANCELLED = states.CANCELLED, pgettext_lazy("booking", "Cancelled")
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("item"))
     requester = models.ForeignKey(

@@ -29,6 +29,12 @@ def can_manage_sharing(user, item: Item) -> bool:
     return can_manage_item(user, item)
 
 
+def can_print_labels(user, items, roles: Roles | None = None) -> bool:
+    """QR labels are printed by the staff of each item's owner (one membership read for a sheet)."""
+    roles = roles or Roles(user)
+    return all(roles.has(item.owner_id, Role.STAFF) for item in items)
+
+
 def audience_refusal(*, item: Item, rules: BookingRules, requester: Organisation) -> WorkflowError | None:
     """Why ``requester`` may not book ``item`` at all (the rules' audience) — None when it may."""
     if requester.pk == item.owner_id:
