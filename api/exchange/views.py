@@ -20,6 +20,7 @@ from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
 from exchange import privacy, reports, selectors, services
+from pooling import selectors as pooling_selectors
 
 from .serializers import (
     ExportQuerySerializer,
@@ -250,7 +251,8 @@ def _records(request, query: dict):
 
 class ImpactSummaryView(APIView):
     """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped, and the key figures
-    of the period (as on the dashboard; see /methodology/).
+    of the period (as on the dashboard; see /methodology/). Shared equipment is counted apart:
+    ``totals.shared_uses`` and ``totals.purchases_avoided`` (an estimate), detailed in ``sharing``.
 
     A donation counts when delivered, a loan when returned. The département sees every
     record; others the records their organisations gave or received."""
@@ -269,6 +271,12 @@ class ImpactSummaryView(APIView):
             records=selectors.visible_impact_records(request.user), items=selectors.impact_items(request.user),
             date_from=query.get("from"), date_to=query.get("to"),
         )
+        summary["sharing"] = reports.sharing_figures(
+            bookings=pooling_selectors.visible_shared_uses(request.user),
+            date_from=query.get("from"), date_to=query.get("to"),
+        )
+        summary["totals"] = {**summary["totals"], "shared_uses": summary["sharing"]["shared_uses"],
+                             "purchases_avoided": summary["sharing"]["purchases_avoided"]}
         return Response(ImpactSummarySerializer(summary).data)
 
 

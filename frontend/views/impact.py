@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from exchange import reports, selectors
 from inventory import permissions, services
 from inventory.models import Category
+from pooling import selectors as pooling_selectors
 
 from ..forms import DateInput, FieldTemplateMixin, add_service_error
 
@@ -108,7 +109,9 @@ def _figures(user, date_from, date_to) -> dict:
     charts = [_chart("trend", _("Monthly trend"), reports.impact_summary(records=records, group_by="month"))]
     for chart_id, group_by, title in CHARTS:
         charts.append(_chart(chart_id, str(title), reports.impact_summary(records=records, group_by=group_by)))
-    return {"kpis": _kpis(user, date_from, date_to), "charts": charts}
+    sharing = reports.sharing_figures(bookings=pooling_selectors.visible_shared_uses(user),
+                                      date_from=date_from, date_to=date_to)
+    return {"kpis": _kpis(user, date_from, date_to), "charts": charts, "sharing": sharing}
 
 
 def _kpis(user, date_from, date_to) -> dict:
@@ -147,6 +150,7 @@ def dashboard(request):
     ]
     context["exports"] = _export_links(date_from, date_to)
     context["report_years"] = range(today.year, today.year - 4, -1)
+    context["late_bookings"] = list(pooling_selectors.late_bookings(request.user, today).order_by("end")[:50])
     return render(request, "frontend/impact/dashboard.html", context)
 
 

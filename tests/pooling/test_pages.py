@@ -56,7 +56,7 @@ def test_the_calendar_marks_free_and_booked_days_with_a_table_equivalent(minibus
     assert '<td class="day past' in page  # the days gone by are not offered
     table = page[page.index('class="calendar-table"'):]
     assert "mercredi 9 décembre" in table and "jeudi 10 décembre" in table and "Demandé" in table
-    assert 'id="id_start"' in page and 'hx-get="/shared/%s/check/"' % minibus.pk in page
+    assert 'id="id_start"' in page and f'hx-get="/shared/{minibus.pk}/check/"' in page
 
 
 def test_the_month_moves_and_answers_as_a_fragment_to_htmx(minibus, booker):
