@@ -126,8 +126,9 @@ class ItemViewSet(viewsets.ModelViewSet):
         organisations = rules.get("organisations")
         if organisations is None:
             organisations = [] if current._state.adding else list(current.organisations.all())
-        pooling_services.booking_rules_update(actor=self.request.user, item=item, organisations=organisations,
-                                              **values)
+        # The saved rules replace the copy read above in the item's cache (the response shows them).
+        item.booking_rules = pooling_services.booking_rules_update(
+            actor=self.request.user, item=item, organisations=organisations, **values)
 
     def perform_destroy(self, instance):
         services.item_delete(actor=self.request.user, item=instance)
