@@ -42,13 +42,14 @@
   function choose(day) {
     var start = field("start"), last = field("last_day");
     if (!start || !last) { return; }
-    if (!start.value || (start.value && last.value) || day < start.value) {
+    /* The first choice sets both ends on that day; the next one, if later, the last day. */
+    if (form().getAttribute("data-choosing") === "last" && start.value && day >= start.value) {
+      last.value = day;
+      form().removeAttribute("data-choosing");
+    } else {
       start.value = day;
       last.value = day;
       form().setAttribute("data-choosing", "last");
-    } else {
-      last.value = day;
-      form().removeAttribute("data-choosing");
     }
     paint();
     form().dispatchEvent(new CustomEvent("rebond:days-chosen", { bubbles: true }));
