@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Bookings' statuses appear in several components (bookings, availability): one name.
+    "ENUM_NAME_OVERRIDES": {"BookingStatusEnum": "pooling.models.Booking.Status"},
 }
 
 # Sign-in lock-out (inventory.lockout): per username, and a generous per-address limit for

@@ -100,6 +100,13 @@ class ItemForm(OrganisationChoiceMixin, forms.ModelForm):
             "available_until": DateInput(),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].required = False  # to give, unless chosen otherwise
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or (self.instance.mode if self.instance.pk else Item.Mode.GIVE)
+
     def item_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 

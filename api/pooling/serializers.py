@@ -81,10 +81,6 @@ class BookingSerializer(ModelSerializer):
         return selectors.booking_actions(self.context["request"].user, booking, self.context["roles"], self._today())
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=Booking.REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
-
-
 class CheckInSerializer(serializers.Serializer):
     condition_note = serializers.CharField(
         max_length=Booking.NOTE_MAX_LENGTH, required=False, allow_blank=True, default="",

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import parsers as api_parsers
+from api.exchange.serializers import ReasonSerializer
 from api.exchange.views import _IgnoreFormatParameter, _valid, _valid_query
 from api.history import HistoryEntrySerializer, history_entries
 from api.schema import CONFLICT
@@ -25,7 +26,6 @@ from .serializers import (
     BookingSerializer,
     CheckInSerializer,
     LabelsQuerySerializer,
-    ReasonSerializer,
 )
 
 WORKFLOW = {200: BookingSerializer, 409: CONFLICT}
