@@ -10,7 +10,7 @@ PORT ?= 8000
 # to many sockets faster than Daphne here (bench/bench_fanout.py).
 SERVE = $(PY) -m uvicorn --host $(HOST) --port $(PORT) --no-access-log config.asgi:application
 
-.PHONY: install demo serve test test-unit test-e2e bench fuzz lint messages clean
+.PHONY: install demo serve test test-unit test-e2e bench fuzz fuzz-served lint messages clean
 
 $(STAMP): pyproject.toml
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext) \
@@ -49,6 +49,11 @@ bench: install
 # (FUZZ_EXAMPLES per operation, default 15: about a minute on 2 cores).
 fuzz: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/api/fuzz_schemathesis.py $(PYTEST_ARGS)
+
+# Schemathesis's CLI against the app served as `make demo` serves it (Uvicorn, DEBUG on, demo
+# data in a throwaway SQLite file, a free loopback port): no 5xx. FUZZ_EXAMPLES default 10.
+fuzz-served: install
+	bash .ci/fuzz-served
 
 lint: install
 	$(VENV)/bin/ruff check .

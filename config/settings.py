@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "api.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from frontend import views as frontend_views
 
+handler500 = "api.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The sign-in page with the lock-out first; Django's other account pages after it.

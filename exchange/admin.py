@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from inventory.errors import WorkflowError
+from inventory.permissions import Roles
 
-from . import services
+from . import selectors, services
 from .models import ImpactRecord, Need, Notification, Pickup, Reservation, Tour, TransferException, TransferRecord
 
 
@@ -27,6 +28,26 @@ def _run_for_each(modeladmin, request, queryset, call, done_message):
             modeladmin.message_user(request, f"{obj}: {error}", messages.WARNING)
     if done:
         modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+def run_allowed_action(modeladmin, request, queryset, action, actions_of, call, done_message):
+    """Run ``action`` on each selected object where ``actions_of(user, obj, roles)`` allows it
+    (the selector the pages' buttons follow: ``reservation_actions``, the pooling app's
+    ``booking_actions``); the others are listed as skipped."""
+    roles = Roles(request.user)
+
+    def checked(obj):
+        if action not in actions_of(request.user, obj, roles):
+            raise WorkflowError("invalid_transition", _("not possible now (status: %(status)s)")
+                                % {"status": obj.get_status_display()})
+        call(obj)
+
+    _run_for_each(modeladmin, request, queryset, checked, done_message)
+
+
+def _run_reservation_action(modeladmin, request, queryset, action, call, done_message):
+    run_allowed_action(modeladmin, request, queryset.select_related("item__category"), action,
+                       selectors.reservation_actions, call, done_message)
 
 
 #
@@ -58,23 +79,21 @@ class ReservationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=gettext_lazy("Approve the selected claims"))
     def approve(self, request, queryset):
-        _run_for_each(self, request, queryset,
-                      lambda r: services.reservation_approve(actor=request.user, reservation=r),
-                      _("%(n)s claim(s) approved."))
+        _run_reservation_action(self, request, queryset, "approve",
+                                lambda r: services.reservation_approve(actor=request.user, reservation=r),
+                                _("%(n)s claim(s) approved."))
 
     @admin.action(description=gettext_lazy("Decline the selected claims"))
     def decline(self, request, queryset):
         reason = _("Declined by the platform administrator.")
-        _run_for_each(self, request, queryset,
-                      lambda r: services.reservation_decline(actor=request.user, reservation=r, reason=reason),
-                      _("%(n)s claim(s) declined."))
+        decline = lambda r: services.reservation_decline(actor=request.user, reservation=r, reason=reason)  # noqa: E731
+        _run_reservation_action(self, request, queryset, "decline", decline, _("%(n)s claim(s) declined."))
 
     @admin.action(description=gettext_lazy("Cancel the selected reservations"))
     def cancel(self, request, queryset):
         reason = _("Cancelled by the platform administrator.")
-        _run_for_each(self, request, queryset,
-                      lambda r: services.reservation_cancel(actor=request.user, reservation=r, reason=reason),
-                      _("%(n)s reservation(s) cancelled."))
+        cancel = lambda r: services.reservation_cancel(actor=request.user, reservation=r, reason=reason)  # noqa: E731
+        _run_reservation_action(self, request, queryset, "cancel", cancel, _("%(n)s reservation(s) cancelled."))
 
 
 #

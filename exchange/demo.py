@@ -1,7 +1,7 @@
 """Demo data for the exchange, made through the services (so counters, history, impact
 records and notifications are all real). Called by ``inventory``'s ``load_demo`` command."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -19,6 +19,19 @@ def _staff_of(item: Item):
     if membership is None:
         raise ValueError(f"item {item.pk} has no staff member to answer its claims")
     return membership.user
+
+
+def _daytime_window(day: date) -> tuple[datetime, datetime]:
+    """09:00-11:00 on ``day``, in the site's time zone (Europe/Paris): when pickups happen."""
+    start = timezone.make_aware(datetime.combine(day, time(9)), timezone.get_default_timezone())
+    return start, start + timedelta(hours=2)
+
+
+def _day_months_back(today: date, months_back: int, day_offset: int) -> date:
+    """A day ``day_offset`` (0-27) into the calendar month ``months_back`` months before
+    ``today``'s, never after ``today``: each record lands in the month it is meant for."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
+    return min(date(year, month + 1, 1) + timedelta(days=day_offset), today)
 
 
 def build_demo_workflow(*, items, users) -> list[Reservation]:
@@ -44,7 +57,7 @@ def build_demo_workflow(*, items, users) -> list[Reservation]:
     if membership is None:
         raise ValueError("users['coordinator'] must be a coordinator of the association")
     association = membership.organisation
-    now = timezone.now()
+    today = timezone.localdate()
     created = []
     for step, item in zip(DEMO_STEPS, items, strict=False):
         staff = _staff_of(item)
@@ -52,7 +65,7 @@ def build_demo_workflow(*, items, users) -> list[Reservation]:
         reservation = services.reservation_create(
             actor=coordinator, item=item, requester=association, quantity=1,
             mode=Reservation.Mode.LOAN if loan else Reservation.Mode.DONATION,
-            return_by=(now + timedelta(days=30)).date() if loan else None,
+            return_by=today + timedelta(days=30) if loan else None,
             purpose="Pour l'accueil de jour" if not loan else "Prêt pour un événement",
         )
         if step == "declined":
@@ -64,9 +77,11 @@ def build_demo_workflow(*, items, users) -> list[Reservation]:
         elif step != "requested":
             reservation = services.reservation_approve(actor=staff, reservation=reservation)
             if step != "approved":
-                start = now + timedelta(days=2)
+                # Still to collect: the day after tomorrow; already collected: yesterday.
+                day = today + timedelta(days=2 if step == "scheduled" else -1)
+                start, end = _daytime_window(day)
                 services.pickup_create(actor=coordinator, reservations=[reservation], window_start=start,
-                                       window_end=start + timedelta(hours=2), volunteers=[volunteer])
+                                       window_end=end, volunteers=[volunteer])
                 reservation.refresh_from_db()
             if step in ("collected", "delivered", "returned"):
                 reservation = services.reservation_collect(actor=volunteer, reservation=reservation,
@@ -81,7 +96,7 @@ def build_demo_workflow(*, items, users) -> list[Reservation]:
         services.need_create(
             actor=coordinator, organisation=association, category=items[0].category, quantity=5,
             description="Pour équiper notre nouvelle salle d'activités", beneficiary=Beneficiary.SENIORS,
-            deadline=(now + timedelta(days=60)).date(),
+            deadline=today + timedelta(days=60),
         )
     return created
 
@@ -106,7 +121,7 @@ def build_demo_history(*, items, users, months: int = 12) -> list[Reservation]:
     """
     coordinator, volunteer = users["coordinator"], users["volunteer"]
     association = Membership.objects.get(user=coordinator, role=Membership.Role.COORDINATOR).organisation
-    now = timezone.now()
+    today = timezone.localdate()
     needs = [
         services.need_create(
             actor=coordinator, organisation=association, category=items[0].category, quantity=1000,
@@ -125,14 +140,14 @@ def build_demo_history(*, items, users, months: int = 12) -> list[Reservation]:
             mode=Reservation.Mode.DONATION, need=needs[index % len(needs)], purpose="Redistribution solidaire",
         )
         reservation = services.reservation_approve(actor=staff, reservation=reservation)
-        start = now + timedelta(hours=1)
+        past = _day_months_back(today, index % months, index % 27)
+        start, end = _daytime_window(past)
         services.pickup_create(actor=coordinator, reservations=[reservation], window_start=start,
-                               window_end=start + timedelta(hours=2), volunteers=[volunteer])
+                               window_end=end, volunteers=[volunteer])
         reservation.refresh_from_db()
         reservation = services.reservation_collect(actor=volunteer, reservation=reservation,
                                                    handover_code=reservation.handover_code)
         reservation = services.reservation_deliver(actor=volunteer, reservation=reservation)
-        past = (now - timedelta(days=30 * (index % months) + index % 27)).date()
         ImpactRecord.objects.filter(reservation=reservation).update(date=past)
         delivered.append(reservation)
     return delivered

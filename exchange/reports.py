@@ -82,9 +82,11 @@ class PeriodStart(Func):
         templates = {
             "month": "DATE(%(expressions)s, 'start of month')",
             "year": "DATE(%(expressions)s, 'start of year')",
-            # back (month - 1) % 3 months from the first of the month
+            # back (month - 1) % 3 months from the first of the month. A literal % is %% in the
+            # SQL that Django runs (the SQLite cursor and DEBUG's query log both unescape it),
+            # so %%%% here, where the template's own formatting halves it once first.
             "quarter": "DATE(%(expressions)s, 'start of month', "
-            "'-' || ((CAST(STRFTIME('%%m', %(expressions)s) AS INTEGER) - 1) %% 3) || ' months')",
+            "'-' || ((CAST(STRFTIME('%%%%m', %(expressions)s) AS INTEGER) - 1) %%%% 3) || ' months')",
         }
         return super().as_sql(compiler, connection, template=templates[self.period])
 

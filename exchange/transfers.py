@@ -1,5 +1,5 @@
-"""Transfer records (PV de cession / convention de mise à disposition) and the accountant's
-export of inventory exits.
+"""Transfer records (PV de cession / convention de mise à disposition) and the inventory exits
+they make, which ``exports`` writes out for the giver's accountant.
 
 A record is issued when the units are collected: a PDF rendered by xhtml2pdf from a Django
 template, in French, with the parties, the legal basis, the items with their inventory data,
@@ -9,7 +9,6 @@ drawn at the door). Records are never edited: a correction issues a new version.
 
 import base64
 import binascii
-import csv
 import io
 from datetime import date
 from decimal import Decimal
@@ -118,32 +117,3 @@ def inventory_exits(*, giver_id: int, start: date, end: date) -> QuerySet[Transf
     for record in records.order_by("reservation_id", "version"):
         latest[record.reservation_id] = record.pk
     return records.filter(pk__in=latest.values()).order_by("issued_at", "pk")
-
-
-EXIT_COLUMNS = (
-    "number", "version", "issued", "kind", "inventory_number", "item", "category", "quantity",
-    "acquisition_date", "acquisition_value_eur", "unit_value_eur", "receiver", "legal_basis",
-)
-
-
-def inventory_exits_csv(records) -> str:
-    """``;``-separated, with a UTF-8 BOM so that a spreadsheet opens the accents right."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXIT_COLUMNS)
-    for record in records:
-        reservation = record.reservation
-        item = reservation.item
-        writer.writerow([
-            record.number, record.version, timezone.localtime(record.issued_at).strftime("%Y-%m-%d %H:%M"),
-            record.kind, item.inventory_number, item.title, item.category.name_fr, reservation.quantity,
-            item.acquisition_date.isoformat() if item.acquisition_date else "",
-            _fr_decimal(item.acquisition_value_eur), _fr_decimal(item.effective_unit_value_eur),
-            reservation.requester.name, record.legal_basis,
-        ])
-    return out.getvalue()
-
-
-def _fr_decimal(value) -> str:
-    return "" if value is None else f"{Decimal(value):.2f}".replace(".", ",")

@@ -1,10 +1,12 @@
 """The photo pipeline: every uploaded picture goes through ``process_photo`` and nothing else.
 
 Phone pictures are large, rotated by an EXIF tag rather than in their pixels, and carry the
-place they were taken (GPS). Uploads may also be hostile: a file whose name lies about its
-type, a truncated JPEG, a "decompression bomb" declaring billions of pixels. The pipeline
-decodes only what it must, refuses all of these with a message a person understands, and
-returns new files that contain pixels and nothing else.
+place they were taken (GPS); iPhones take HEIC (HEIF), which libheif decodes through
+pillow-heif and which comes out as the same JPEG and WebP as any other picture. Uploads may
+also be hostile: a file whose name lies about its type, a truncated JPEG, a "decompression
+bomb" declaring billions of pixels. The pipeline decodes only what it must, refuses all of
+these with a message a person understands, and returns new files that contain pixels and
+nothing else.
 """
 
 import io
@@ -14,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
+import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -39,7 +42,10 @@ ACCEPTED = {
     "MPO": ({".jpg", ".jpeg", ".jpe", ".jfif"}, {"image/jpeg", "image/pjpeg"}),  # phone JPEGs
     "PNG": ({".png"}, {"image/png"}),
     "WEBP": ({".webp"}, {"image/webp"}),
+    "HEIF": ({".heic", ".heif", ".hif"}, {"image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"}),
 }
+# The decoders asked to read an upload (MPO is read by the JPEG one).
+OPENERS = ["JPEG", "PNG", "WEBP", "HEIF"]
 UNKNOWN_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
 # EXIF orientation -> the transposition that puts the pixels upright.
 ORIENTATIONS = {
@@ -53,6 +59,11 @@ ORIENTATIONS = {
 }
 
 logger = logging.getLogger(__name__)
+
+# HEIF through Pillow; the primary picture only (no thumbnails, depth maps or auxiliary images,
+# which we would not keep anyway). libheif applies the file's rotation itself and resets the
+# EXIF orientation to 1, so ``_upright`` leaves those pixels alone.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 
 class PhotoError(ValidationError):
@@ -88,6 +99,14 @@ def _check_declared_type(upload, real_format: str) -> None:
             % {"declared": declared, "format": real_format.replace("MPO", "JPEG")},
             "type_mismatch",
         )
+
+
+def _broken() -> PhotoError:
+    return _refuse(
+        _("The picture is damaged or incomplete (it may not have finished uploading). "
+          "Try sending it again."),
+        "broken",
+    )
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -178,7 +197,7 @@ def process_photo(upload) -> ProcessedPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=["JPEG", "PNG", "WEBP"])
+            image = Image.open(upload, formats=OPENERS)
             real_format = image.format
             _check_declared_type(upload, real_format)
             width, height = image.size
@@ -203,8 +222,12 @@ def process_photo(upload) -> ProcessedPhoto:
     except PhotoError:
         raise
     except UnidentifiedImageError:
+        upload.seek(0)
+        if pillow_heif.is_supported(upload):  # a HEIF header, but libheif could not read the rest
+            raise _broken() from None
         raise _refuse(
-            _("This file is not a picture Rebond accepts. Send a JPEG, PNG or WebP photo."),
+            # (HEIC is accepted too: the message gains it with its French translation.)
+            _("This file is not a picture Rebond accepts. Send a JPEG, PNG, WebP or HEIC photo."),
             "not_an_image",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -214,11 +237,7 @@ def process_photo(upload) -> ProcessedPhoto:
         # struct.error, TypeError or IndexError on some malformed files: whatever the
         # decoder trips on, the file is damaged for us, and never a 500.
         logger.info("Photo refused as damaged: %r", error)
-        raise _refuse(
-            _("The picture is damaged or incomplete (it may not have finished uploading). "
-              "Try sending it again."),
-            "broken",
-        ) from None
+        raise _broken() from None
 
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     thumbnail = image.copy()

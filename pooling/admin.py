@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from exchange.admin import _run_for_each
+from exchange.admin import run_allowed_action
 
-from . import services
+from . import selectors, services
 from .models import Booking, BookingRules, Label
 
 
@@ -37,24 +37,29 @@ class BookingAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a booking is cancelled, never deleted
 
+    def _run(self, request, queryset, action, call, done_message):
+        # The same rule as the pages' buttons: pooling.selectors.booking_actions.
+        run_allowed_action(self, request, queryset.select_related("item"), action, selectors.booking_actions,
+                           call, done_message)
+
     @admin.action(description=gettext_lazy("Approve the selected bookings"))
     def approve(self, request, queryset):
-        _run_for_each(self, request, queryset, lambda b: services.booking_approve(actor=request.user, booking=b),
-                      _("%(n)s booking(s) approved."))
+        self._run(request, queryset, "approve", lambda b: services.booking_approve(actor=request.user, booking=b),
+                  _("%(n)s booking(s) approved."))
 
     @admin.action(description=gettext_lazy("Decline the selected bookings"))
     def decline(self, request, queryset):
         reason = _("Declined by the platform administrator.")
-        _run_for_each(self, request, queryset,
-                      lambda b: services.booking_decline(actor=request.user, booking=b, reason=reason),
-                      _("%(n)s booking(s) declined."))
+        self._run(request, queryset, "decline",
+                  lambda b: services.booking_decline(actor=request.user, booking=b, reason=reason),
+                  _("%(n)s booking(s) declined."))
 
     @admin.action(description=gettext_lazy("Cancel the selected bookings"))
     def cancel(self, request, queryset):
         reason = _("Cancelled by the platform administrator.")
-        _run_for_each(self, request, queryset,
-                      lambda b: services.booking_cancel(actor=request.user, booking=b, reason=reason),
-                      _("%(n)s booking(s) cancelled."))
+        self._run(request, queryset, "cancel",
+                  lambda b: services.booking_cancel(actor=request.user, booking=b, reason=reason),
+                  _("%(n)s booking(s) cancelled."))
 
 
 @admin.register(BookingRules)

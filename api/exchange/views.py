@@ -1,13 +1,5 @@
 """Exchange endpoints: querysets from ``exchange.selectors``, writes by ``exchange.services``."""
 
-import csv
-import io
-from decimal import Decimal
-
-from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone, translation
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -19,7 +11,7 @@ from rest_framework.views import APIView
 from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
-from exchange import privacy, reports, selectors, services
+from exchange import exports, privacy, reports, selectors, services
 from pooling import selectors as pooling_selectors
 
 from .serializers import (
@@ -293,14 +285,11 @@ class _IgnoreFormatParameter(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 class ImpactExportView(APIView):
     """One row per impact record (same visibility as the summary), as CSV or XLSX.
 
     CSV: UTF-8 with a BOM, `;` separators and decimal commas, as spreadsheet software set up
-    for French expects."""
+    for French expects. Text that a spreadsheet would run as a formula starts with `'`."""
 
     content_negotiation_class = _IgnoreFormatParameter
 
@@ -308,94 +297,12 @@ class ImpactExportView(APIView):
         parameters=[*PERIOD, OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"])],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file"),
-            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file"),
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file"),
         },
     )
     def get(self, request):
         query = _valid_query(ExportQuerySerializer, request)
-        records = (
-            _records(request, query)
-            .select_related("giver", "receiver", "commune", "category")
-            .order_by("date", "pk")
-        )
-        stamp = timezone.localdate().isoformat()
-        if query["format"] == "xlsx":
-            response = HttpResponse(_xlsx(records), content_type=XLSX_TYPE)
-            response["Content-Disposition"] = f'attachment; filename="rebond-impact-{stamp}.xlsx"'
-            return response
-        response = StreamingHttpResponse(
-            _csv_lines(records, language=get_language()), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="rebond-impact-{stamp}.csv"'
-        return response
-
-
-def _export_header() -> list[str]:
-    return [
-        _("Date"), _("Kind"), _("Reservation"), _("Giver"), _("Receiver"), _("Commune"), _("Category"),
-        _("Beneficiary public"), _("Quantity"), _("Weight (kg)"), _("Avoided emissions (kg CO2e)"),
-        _("Value (EUR)"), _("Loan days"),
-    ]
-
-
-def _export_row(record) -> list:
-    return [
-        record.date, record.get_kind_display(), record.reservation_id, record.giver.name, record.receiver.name,
-        record.commune.name, record.category.name, record.get_beneficiary_display(), record.quantity,
-        record.kg, record.co2e_kg, record.value_eur, record.loan_days,
-    ]
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value).replace(".", ",")
-    return str(value)
-
-
-def _csv_lines(records, *, language: str | None):
-    """Yield the CSV in chunks of rows (BOM first), reading records in chunks.
-
-    The body is produced after the view has returned, so the request's language is set
-    again around each chunk.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    with translation.override(language):
-        writer.writerow(_export_header())
-    yield "\ufeff" + flush()
-    rows = records.iterator(chunk_size=500)
-    while True:
-        with translation.override(language):
-            for _n, record in zip(range(500), rows, strict=False):
-                writer.writerow([_csv_cell(value) for value in _export_row(record)])
-        chunk = flush()
-        if not chunk:
-            return
-        yield chunk
-
-
-def _xlsx(records) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Impact"))
-    sheet.append(_export_header())
-    for record in records.iterator(chunk_size=500):
-        sheet.append(_export_row(record))
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+        return exports.impact_export(_records(request, query), file_format=query["format"])
 
 
 class MyDataView(APIView):

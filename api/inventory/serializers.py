@@ -82,7 +82,7 @@ class PhotoSerializer(ModelSerializer):
 
 
 class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 15 MB.")
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC, at most 15 MB.")
     alt_text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

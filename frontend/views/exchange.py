@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange import eligibility, selectors, services, transfers
+from exchange import eligibility, exports, selectors, services, transfers
 from exchange import permissions as exchange_permissions
 from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferRecord
 from exchange.tours import tour_plan
@@ -99,10 +99,10 @@ def inventory_exits_export(request):
     giver, start, end = form.cleaned_data["giver"], form.cleaned_data["start"], form.cleaned_data["end"]
     if not exchange_permissions.can_export_inventory_exits(request.user, giver):
         raise PermissionDenied(_("Only the giver's staff and the département may export its inventory exits."))
-    text = transfers.inventory_exits_csv(transfers.inventory_exits(giver_id=giver.pk, start=start, end=end))
-    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sorties-inventaire-{giver.pk}-{start}-{end}.csv"'
-    return response
+    return exports.inventory_exits_export(
+        transfers.inventory_exits(giver_id=giver.pk, start=start, end=end),
+        filename=f"sorties-inventaire-{giver.pk}-{start}-{end}.csv",
+    )
 
 
 #

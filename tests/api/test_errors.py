@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory.models import Category
+from tests.api.failing_urls import Failure
 from tests.factories import ItemFactory, image_bytes
 
 
@@ -163,3 +164,60 @@ def test_huge_numbers_in_a_body_are_400(api, staff):
 
     assert response.status_code == 400
     assert {"quantity", "floor", "unit_weight_kg"} <= set(response.json())
+
+
+class FailingMiddleware:
+    """Fails before any view runs, for paths that ask for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.endswith("/fail-in-middleware/"):
+            raise Failure("a middleware failed")
+        return self.get_response(request)
+
+
+def _failure_logged(caplog, message):
+    return [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info and str(r.exc_info[1]) == message]
+
+
+@pytest.mark.urls("tests.api.failing_urls")
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+@pytest.mark.parametrize(("path", "message"), [("/api/v1/test-failures/django/", "a plain Django view failed"),
+                                               ("/api/v1/test-failures/drf/", "a DRF view failed")])
+def test_an_uncaught_exception_under_the_api_is_a_json_500_and_is_logged(
+    api, staff, settings, caplog, debug, path, message
+):
+    settings.DEBUG = debug
+
+    response = api(staff).get(path)
+    english = api(staff).get(path, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"].startswith("L’erreur a été enregistrée.")
+    assert english.json() == {"detail": "The error has been recorded. Please try again in a moment; "
+                                        "nothing you saved is lost."}
+    assert message not in response.content.decode()  # nothing of the failure reaches the client
+    assert len(_failure_logged(caplog, message)) == 2  # each with its traceback, once
+
+
+@pytest.mark.urls("tests.api.failing_urls")
+def test_a_failure_outside_a_view_is_a_json_500_too(db, settings, caplog, client):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.api.test_errors.FailingMiddleware"]
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/fail-in-middleware/")
+
+    assert response.status_code == 500 and response.json()["detail"]
+    assert _failure_logged(caplog, "a middleware failed")
+
+
+@pytest.mark.urls("tests.api.failing_urls")
+def test_pages_keep_the_html_error_page(db, client):
+    client.raise_request_exception = False
+
+    response = client.get("/test-failures/page/")
+
+    assert response.status_code == 500 and response["Content-Type"].startswith("text/html")

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+import inventory.images  # noqa: F401  (registers the HEIF codec the corpus writes with)
 from inventory.models import Photo
 from tests.factories import image_bytes
 
@@ -142,6 +143,28 @@ def webp_with_huge_canvas() -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
+def heic_from_a_phone() -> bytes:
+    # What an iPhone sends: HEIC, turned by the container (EXIF orientation 6), with a GPS
+    # position and the maker in its EXIF.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (48.0, 47.0, 20.0), 3: "E", 4: (2.0, 27.0, 35.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 200, 10)).save(buffer, "HEIF", exif=exif.tobytes())
+    data = buffer.getvalue()
+    with Image.open(io.BytesIO(data)) as original:  # the corpus file really is HEIC, with its position
+        assert original.format == "HEIF" and original.getexif().get_ifd(0x8825)
+    return data
+
+
+def truncated_heic() -> bytes:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (640, 480), os.urandom(640 * 480 * 3)).save(buffer, "HEIF")
+    data = buffer.getvalue()
+    return data[: len(data) // 2]
+
+
 def gif_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("P", (40, 40)).save(buffer, "GIF")
@@ -155,6 +178,8 @@ REFUSED = [
     ("huge-sof.jpg", jpeg_with_huge_declared_size, "image/jpeg", 400),
     ("huge-canvas.webp", webp_with_huge_canvas, "image/webp", 400),
     ("truncated.jpg", truncated_jpeg, "image/jpeg", 400),
+    ("truncated.heic", truncated_heic, "image/heic", 400),
+    ("heic-head.heic", lambda: heic_from_a_phone()[:64], "image/heic", 400),
     ("bad-crc.png", png_with_bad_crc, "image/png", 400),
     ("drawing.svg", lambda: SVG_WITH_SCRIPT, "image/svg+xml", 400),
     ("drawing.jpg", lambda: SVG_WITH_SCRIPT, "image/jpeg", 400),
@@ -174,6 +199,7 @@ ACCEPTED = [
     ("cmyk.jpg", cmyk_jpeg, "image/jpeg"),
     ("deep.png", sixteen_bit_png, "image/png"),
     ("gps.jpg", jpeg_with_gps_and_thumbnail, "image/jpeg"),
+    ("IMG_0042.HEIC", heic_from_a_phone, "image/heic"),
     ("icc.jpg", jpeg_with_gigantic_icc_profile, "image/jpeg"),
     ("corrupt-exif.jpg", jpeg_with_corrupt_exif, "image/jpeg"),
     ("../../../etc/cron.d/evil.jpg", lambda: image_bytes(size=(64, 64)), "image/jpeg"),
@@ -279,6 +305,21 @@ def test_media_are_not_served_to_anonymous_visitors(api, staff, item):
     response = Client().get(Photo.objects.get().image.url)
 
     assert response.status_code == 302
+
+
+def test_a_phones_heic_is_stored_upright(api, staff, item):
+    response = _post(api(staff), item, "IMG_0042.HEIC", heic_from_a_phone(), "image/heic")
+
+    assert response.status_code == 201
+    assert (response.json()["width"], response.json()["height"]) == (480, 640)
+
+
+@pytest.mark.parametrize("build", [truncated_heic, lambda: heic_from_a_phone()[:64]], ids=["half", "header-only"])
+def test_a_truncated_heic_is_called_damaged(api, staff, item, build):
+    response = _post(api(staff), item, "IMG_0042.HEIC", build(), "image/heic")
+
+    assert response.status_code == 400
+    assert response.json()["image"][0].startswith("L’image est abîmée")  # not "not a picture"
 
 
 def test_corrupt_exif_still_applies_the_orientation(api, staff, item):

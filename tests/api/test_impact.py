@@ -6,11 +6,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from exchange.models import ImpactRecord, Reservation
 from inventory.models import Category, Commune
+from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory, member
+
+pytestmark = in_mid_2026
 
 
 def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair"):
@@ -153,3 +158,39 @@ def test_summary_has_the_kpis_and_new_groups(api, viewer, records):
     assert kpis["reuse_rate"] is None and kpis["median_days"] is None
     by_year = api(viewer).get("/api/v1/impact/summary/?group_by=year").json()["groups"]
     assert [(g["key"], g["items"]) for g in by_year] == [("2026", 7)]
+
+
+@pytest.mark.parametrize("group_by", ["month", "quarter", "year"])
+def test_period_groups_answer_under_debug_as_make_demo_serves(api, viewer, records, settings, group_by):
+    # DEBUG's cursor writes each query out with its parameters: a lone % in the SQL broke it.
+    settings.DEBUG = True
+    with CaptureQueriesContext(connection) as queries:
+        response = api(viewer).get(f"/api/v1/impact/summary/?from=2026-01-01&group_by={group_by}&to=2026-12-31")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["groups"] and any("2026-01-01" in query["sql"] for query in queries)
+
+
+@pytest.fixture
+def hostile_record(association):
+    giver = OrganisationFactory(name='=HYPERLINK("http://x","y")', commune=Commune.objects.get(insee="94028"))
+    receiver = AssociationFactory(name="+cmd")
+    Category.objects.filter(key="office-chair").update(name_fr="@SUM(A1:A9)", name_en="@SUM(A1:A9)")
+    return _record(giver, receiver, on=date(2026, 3, 5), quantity=2, kg="24.500", co2e="60.000", eur="180.00")
+
+
+def test_csv_export_neutralises_formulas(api, viewer, hostile_record):
+    response = api(viewer).get("/api/v1/impact/export/?format=csv")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][3:7] == ['\'=HYPERLINK("http://x","y")', "'+cmd", "Créteil", "'@SUM(A1:A9)"]
+    assert rows[1][8:10] == ["2", "24,500"]
+
+
+def test_xlsx_export_neutralises_formulas(api, viewer, hostile_record):
+    response = api(viewer).get("/api/v1/impact/export/?format=xlsx")
+
+    row = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2))
+    assert [cell.value for cell in row[3:7]] == ['\'=HYPERLINK("http://x","y")', "'+cmd", "Créteil", "'@SUM(A1:A9)"]
+    assert {cell.data_type for cell in row[3:7]} == {"s"}
+    assert row[8].value == 2 and row[8].data_type == "n"

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from exchange.models import Reservation
+from inventory.models import Membership
 
 
 @pytest.fixture
@@ -52,3 +53,16 @@ def test_an_illegal_admin_action_changes_nothing(admin_client_, workflow):
     admin_client_.post(reverse("admin:exchange_reservation_changelist"),
                        {"action": "approve", "_selected_action": [reservation.pk]})
     assert Reservation.objects.get(pk=reservation.pk).status == "delivered"
+
+
+def test_admin_actions_follow_reservation_actions_and_say_what_they_skipped(admin_client_, workflow, giver):
+    """A superuser who is also a member of the claiming organisation is barred from approving
+    (separation of duties) exactly as the pages and the API are."""
+    reservation = workflow.claim()
+    Membership.objects.create(user=admin_client_.admin, organisation=reservation.requester,
+                              role=Membership.Role.VOLUNTEER)
+    response = admin_client_.post(reverse("admin:exchange_reservation_changelist"),
+                                  {"action": "approve", "_selected_action": [reservation.pk]}, follow=True,
+                                  HTTP_ACCEPT_LANGUAGE="en")
+    assert Reservation.objects.get(pk=reservation.pk).status == "requested"
+    assert "not possible now" in response.content.decode()

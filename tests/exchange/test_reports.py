@@ -22,7 +22,10 @@ from exchange import reports, selectors
 from exchange.models import ImpactRecord, Reservation
 from inventory import services as inventory_services
 from inventory.models import Category, Commune, Item, Organisation
+from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, NeedFactory, OrganisationFactory, member
+
+pytestmark = in_mid_2026
 
 Q1 = (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
 

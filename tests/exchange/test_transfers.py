@@ -2,6 +2,7 @@
 versions, the accountant's CSV of inventory exits, and the refurbishment of medical aids."""
 
 import base64
+import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from exchange import permissions, services, transfers
+from exchange import exports, permissions, services, transfers
 from exchange.models import Reservation, TransferRecord
 from inventory.errors import WorkflowError
 from inventory.models import Category
@@ -114,7 +115,10 @@ def test_inventory_exits_csv_for_the_accountant(workflow, inventoried, giver):
                                     handover_code_checked=True)  # a correction: only v2 is listed
     today = timezone.localdate()
 
-    text = transfers.inventory_exits_csv(transfers.inventory_exits(giver_id=giver.pk, start=today, end=today))
+    response = exports.inventory_exits_export(transfers.inventory_exits(giver_id=giver.pk, start=today, end=today),
+                                              filename="exits.csv")
+
+    text = b"".join(response.streaming_content).decode("utf-8")
 
     lines = text.split("\r\n")
     assert text.startswith("\ufeffnumber;version;")
@@ -123,6 +127,24 @@ def test_inventory_exits_csv_for_the_accountant(workflow, inventoried, giver):
     assert fields[1] == "2" and "INV-2019-0042" in fields and "420,00" in fields and "90,00" in fields
     assert not list(transfers.inventory_exits(giver_id=giver.pk, start=today + timedelta(days=1),
                                               end=today + timedelta(days=9)))
+
+
+def test_inventory_exits_csv_neutralises_formulas(workflow, giver, association):
+    association.name = "@SUM(A1:A9)"
+    association.save()
+    item = AvailableItemFactory(owner=giver, quantity=3, title='=HYPERLINK("http://x","y")', inventory_number="-2+3",
+                                acquisition_value_eur=Decimal("420.00"))
+    _collected(workflow, item)
+    today = timezone.localdate()
+
+    response = exports.inventory_exits_export(transfers.inventory_exits(giver_id=giver.pk, start=today, end=today),
+                                              filename="exits.csv")
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    row = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))[0]
+    assert row["item"] == '\'=HYPERLINK("http://x","y")'
+    assert (row["inventory_number"], row["receiver"]) == ("'-2+3", "'@SUM(A1:A9)")
+    assert (row["quantity"], row["acquisition_value_eur"]) == ("2", "420,00")
 
 
 #

@@ -10,9 +10,12 @@ from django.test.utils import CaptureQueriesContext
 
 from exchange.models import ImpactRecord, Reservation
 from inventory.models import Category
+from tests.clock import in_mid_2026
 from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory
 
 from .conftest import signed_in
+
+pytestmark = in_mid_2026
 
 DAY = datetime.date(2026, 3, 5)
 PERIOD = "date_from=2026-01-01&date_to=2026-12-31"

@@ -89,7 +89,7 @@ def test_inventory_exits_csv(volunteer_client, staff, viewer, scheduled, giver):
     response = signed_in(staff).get(reverse("inventory_exits_export"), params)
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    body = response.content.decode("utf-8")
+    body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff") and "INV-77" in body and ";" in body
     assert signed_in(viewer).get(reverse("inventory_exits_export"), params).status_code == 200
     assert volunteer_client.get(reverse("inventory_exits_export"), params).status_code == 403

@@ -16,8 +16,12 @@ def _files_under(root) -> list[str]:
     return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files]
 
 
-def _jpeg_with_exif(size=(1200, 800), orientation=6) -> bytes:
-    """A landscape picture whose EXIF says "rotate 90° clockwise" and which carries GPS."""
+def _jpeg_with_exif(size=(1200, 800), orientation=6, fmt="JPEG") -> bytes:
+    """A landscape picture whose EXIF says "rotate 90° clockwise" and which carries GPS.
+
+    As HEIF (what iPhones take), pillow-heif writes the EXIF orientation as the container's
+    rotation, which is the one readers apply.
+    """
     image = Image.new("RGB", size, (200, 30, 30))
     # Paint the left half blue so the rotation can be checked from the pixels.
     image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1]))
@@ -27,15 +31,18 @@ def _jpeg_with_exif(size=(1200, 800), orientation=6) -> bytes:
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (48.0, 47.0, 30.0), 3: "E", 4: (2.0, 27.0, 10.0)})
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif)
+    image.save(buffer, fmt, exif=exif.tobytes())
     return buffer.getvalue()
 
 
-def test_exif_orientation_is_applied_and_all_metadata_removed():
-    original = Image.open(io.BytesIO(_jpeg_with_exif()))
-    assert original.getexif().get_ifd(0x8825)  # the input really carries GPS
+@pytest.mark.parametrize(("name", "fmt", "content_type"),
+                         [("IMG_0001.JPG", "JPEG", "image/jpeg"), ("IMG_0001.HEIC", "HEIF", "image/heic")])
+def test_exif_orientation_is_applied_and_all_metadata_removed(name, fmt, content_type):
+    data = _jpeg_with_exif(fmt=fmt)
+    original = Image.open(io.BytesIO(data))
+    assert original.format == fmt and original.getexif().get_ifd(0x8825)  # the input really carries GPS
 
-    result = process_photo(upload("IMG_0001.JPG", _jpeg_with_exif()))
+    result = process_photo(upload(name, data, content_type=content_type))
 
     stored = Image.open(io.BytesIO(result.image.read()))
     assert stored.format == "JPEG"
