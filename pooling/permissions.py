@@ -8,6 +8,7 @@ to, and the Django admin's superusers may approve, decline and cancel.
 
 from django.utils.translation import gettext_lazy as _
 
+from exchange.permissions import refusal_by_rules
 from inventory.errors import Forbidden, WorkflowError
 from inventory.models import Item, Membership, Organisation
 from inventory.permissions import CLAIMING_ROLES, Roles, can_manage_item, has_role
@@ -82,16 +83,7 @@ def booking_refusal(user, booking: Booking, action: str, roles: Roles | None = N
     """Why ``user`` may not take ``action`` on ``booking`` — None when it may. The one
     permission rule of the booking actions, separation of duties included. Pass ``roles``
     when checking a list."""
-    rule = _RULES.get(action)
-    if rule is None:
-        return Forbidden("forbidden", _("Unknown action."))
-    allowed, message, barred, barred_message = rule
-    sides = _Sides(roles or Roles(user), booking)
-    if not allowed(sides):
-        return Forbidden("forbidden", message)
-    if barred is not None and barred(sides):
-        return Forbidden("separation_of_duties", barred_message)
-    return None
+    return refusal_by_rules(_RULES, action, lambda: _Sides(roles or Roles(user), booking))
 
 
 def may(user, booking: Booking, action: str, roles: Roles | None = None) -> bool:

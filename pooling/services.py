@@ -27,7 +27,7 @@ from django.utils.translation import pgettext
 
 from exchange import events, notifications
 from exchange.models import Notification
-from exchange.services.base import lock_item, members
+from exchange.services.base import lock_item, lock_with_item, members
 from inventory.errors import WorkflowError
 from inventory.history import attribute
 from inventory.images import process_photo
@@ -244,11 +244,7 @@ def booking_create(
 #
 def lock_booking(booking: Booking) -> Booking:
     """Lock the booking's item, then the booking itself; both fresh from the database."""
-    item_id = Booking.objects.values_list("item_id", flat=True).get(pk=booking.pk)
-    item = lock_item(item_id)
-    locked = Booking.objects.select_for_update().get(pk=booking.pk)
-    locked.item = item
-    return locked
+    return lock_with_item(Booking, booking)
 
 
 def action_label(action: str) -> str:
@@ -455,24 +451,24 @@ def booking_reminders(*, today: date | None = None) -> dict:
     return result
 
 
-def _remind_start(booking: Booking, *, today: date) -> bool:
-    if booking.status != Status.APPROVED or booking.start_reminded_at is not None:
-        return False  # changed meanwhile
-    booking.start_reminded_at = timezone.now()
-    attribute(booking, actor=None, reason=_("Reminder sent: starts tomorrow"))
+def _remind(booking: Booking, *, status: str, field: str, moment: str, reason: str) -> bool:
+    if booking.status != status or getattr(booking, field) is not None:
+        return False  # changed meanwhile, or already reminded
+    setattr(booking, field, timezone.now())
+    attribute(booking, actor=None, reason=reason)
     booking.save()
-    _notify_both(booking, Kind.BOOKING_REMINDER, moment="start")
+    _notify_both(booking, Kind.BOOKING_REMINDER, moment=moment)
     return True
+
+
+def _remind_start(booking: Booking, *, today: date) -> bool:
+    return _remind(booking, status=Status.APPROVED, field="start_reminded_at", moment="start",
+                   reason=_("Reminder sent: starts tomorrow"))
 
 
 def _remind_end(booking: Booking, *, today: date) -> bool:
-    if booking.status != Status.OUT or booking.end_reminded_at is not None:
-        return False
-    booking.end_reminded_at = timezone.now()
-    attribute(booking, actor=None, reason=_("Reminder sent: due back tomorrow"))
-    booking.save()
-    _notify_both(booking, Kind.BOOKING_REMINDER, moment="end")
-    return True
+    return _remind(booking, status=Status.OUT, field="end_reminded_at", moment="end",
+                   reason=_("Reminder sent: due back tomorrow"))
 
 
 def _flag_late(booking: Booking, *, today: date) -> bool:

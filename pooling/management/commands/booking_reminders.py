@@ -5,27 +5,16 @@ Run it once a day (cron, a systemd timer, or enqueue ``pooling.tasks.booking_rem
 like ``manage.py expire``.
 """
 
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
-
+from exchange.management.daily import DailyJobCommand
 from pooling import services
 
 
-class Command(BaseCommand):
+class Command(DailyJobCommand):
     help = "Send the reminders of shared-equipment bookings and flag late returns."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--today", help="Run as if today were this date (YYYY-MM-DD).")
+    def run(self, *, today):
+        return services.booking_reminders(today=today)
 
-    def handle(self, *args, today=None, **options):
-        if today:
-            try:
-                today = date.fromisoformat(today)
-            except ValueError as error:
-                raise CommandError(f"--today: {error}") from error
-        result = services.booking_reminders(today=today)
-        self.stdout.write(
-            f"start reminders: {result['start_reminders']}, return reminders: {result['end_reminders']}, "
-            f"late: {result['late']}, not checked out: {result['not_checked_out']}"
-        )
+    def summary(self, result):
+        return (f"start reminders: {result['start_reminders']}, return reminders: {result['end_reminders']}, "
+                f"late: {result['late']}, not checked out: {result['not_checked_out']}")
