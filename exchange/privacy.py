@@ -21,6 +21,10 @@ from .models import Need, Notification, Pickup, Reservation, Tour
 
 ERASED_PREFIX = "erased-"
 
+# More of a person's data held by other apps: ``section(user) -> (key, rows)``, registered in
+# their ``AppConfig.ready()`` (the pooling app's bookings), so this module imports none of them.
+PERSONAL_DATA_SECTIONS: list = []
+
 
 def _iso(value):
     return value.isoformat() if value else None
@@ -59,6 +63,7 @@ def personal_data(user) -> dict:
             {"kind": n.kind, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
             for n in Notification.objects.filter(user=user)
         ],
+        **dict(section(user) for section in PERSONAL_DATA_SECTIONS),
         "exported_at": _iso(timezone.now()),
     }
 

@@ -7,9 +7,13 @@ class PoolingConfig(AppConfig):
     verbose_name = _("Shared equipment")
 
     def ready(self):
+        from exchange import privacy
         from inventory import hooks
 
+        from .selectors import bookings_made_by
         from .services import cancel_open_bookings
 
         if cancel_open_bookings not in hooks.on_item_closed:
             hooks.on_item_closed.append(cancel_open_bookings)
+        if bookings_made_by not in privacy.PERSONAL_DATA_SECTIONS:
+            privacy.PERSONAL_DATA_SECTIONS.append(bookings_made_by)

@@ -141,3 +141,13 @@ def visible_shared_uses(user) -> QuerySet[Booking]:
     """Returned bookings counted in the user's impact: all for the département, else those of
     its organisations' items or made by them."""
     return visible_bookings(user).filter(status=states.RETURNED)
+
+
+def bookings_made_by(user) -> tuple[str, list[dict]]:
+    """The person's own bookings, for "My data" (GDPR; ``exchange.privacy``)."""
+    return "bookings_made", [
+        {"id": b.pk, "item": b.item.title, "start": b.start.isoformat(), "end": b.end.isoformat(),
+         "quantity": b.quantity, "status": b.status, "purpose": b.purpose,
+         "condition_note": b.condition_note, "created_at": b.created_at.isoformat()}
+        for b in Booking.objects.filter(booked_by=user).select_related("item")
+    ]

@@ -36,3 +36,4 @@ def test_booking_events_after_commit_to_both_sides(minibus, school, booker, staf
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
         services.booking_create(actor=booker, item=minibus, requester=school, start=day(2), end=day(3))
     assert owner_feed() == [] and booker_feed() == []
+
