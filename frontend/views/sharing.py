@@ -79,7 +79,7 @@ def _calendar_context(request, item, *, form=None) -> dict:
     next_month = (month + timedelta(days=32)).replace(day=1)
     in_view = selectors.availability(item, weeks[0][0].date, weeks[-1][-1].date + timedelta(days=1))
     can_manage = pooling_permissions.can_manage_sharing(request.user, item)
-    visible = selectors.visible_bookings(request.user).filter(item=item).select_related("requester", "item")
+    visible = selectors.visible_bookings(request.user).filter(item=item).select_related("requester", "item__owner")
     current = list(visible.filter(Q(status=Booking.Status.OUT) | Q(status__in=(Booking.Status.APPROVED,
                    Booking.Status.REQUESTED), start__lte=today, end__gt=today)).order_by("start", "pk"))
     upcoming = list(visible.filter(status__in=states.HOLDING, start__gt=today).order_by("start", "pk")[:20])

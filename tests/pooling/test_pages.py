@@ -169,3 +169,25 @@ def test_the_owner_sets_the_rules_on_the_page(minibus, staff, booker):
     minibus.booking_rules.refresh_from_db()
     assert (minibus.booking_rules.auto_approve, minibus.booking_rules.max_days) == (True, 3)
     assert signed_in(booker).post(url, {"max_days": 30, "lead_days": 0, "audience": "members"}).status_code == 403
+
+
+def test_the_calendar_and_my_bookings_cost_the_same_with_more_bookings(minibus, school, booker, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(booker)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    services.booking_create(actor=booker, item=minibus, requester=school, start=day(1), end=day(2))
+    few = [queries(reverse("shared_item", args=[minibus.pk])), queries(reverse("my_bookings"))]
+    for n in range(2, 12):
+        [booking] = services.booking_create(actor=booker, item=minibus, requester=school, start=day(n),
+                                            end=day(n + 1))
+        if n % 2:
+            services.booking_approve(actor=staff, booking=booking)
+    many = [queries(reverse("shared_item", args=[minibus.pk])), queries(reverse("my_bookings"))]
+    assert many == few
