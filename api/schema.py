@@ -1,8 +1,20 @@
 """OpenAPI: every operation documents the error shapes the exception handler produces."""
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """``Authorization: Token <key>`` (accounts.tokens, hashed knox tokens)."""
+
+    target_class = "accounts.tokens.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
-from api.auth import TokenView
+from api.auth import LogoutView, TokenView
 from api.exchange import views as exchange_views
 from api.inventory import views as inventory_views
 from api.pooling import views as pooling_views
@@ -19,6 +19,7 @@ router.register("reservations", exchange_views.ReservationViewSet, basename="res
 router.register("pickups", exchange_views.PickupViewSet, basename="pickup")
 router.register("tours", exchange_views.TourViewSet, basename="tour")
 router.register("needs", exchange_views.NeedViewSet, basename="need")
+router.register("push-subscriptions", exchange_views.PushSubscriptionViewSet, basename="push-subscription")
 router.register("transfer-exceptions", exchange_views.TransferExceptionViewSet, basename="transfer-exception")
 router.register("bookings", pooling_views.BookingViewSet, basename="booking")
 
@@ -33,8 +34,11 @@ def not_found(request, *args, **kwargs):
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("me/", inventory_views.MeView.as_view(), name="me"),
     path("me/data/", exchange_views.MyDataView.as_view(), name="me-data"),
+    path("me/calendar/", exchange_views.CalendarView.as_view(), name="me-calendar"),
+    path("push/key/", exchange_views.PushKeyView.as_view(), name="push-key"),
     path("impact/summary/", exchange_views.ImpactSummaryView.as_view(), name="impact-summary"),
     path("impact/export/", exchange_views.ImpactExportView.as_view(), name="impact-export"),
     path("items/<int:pk>/availability/", pooling_views.AvailabilityView.as_view(), name="item-availability"),

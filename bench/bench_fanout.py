@@ -46,8 +46,8 @@ def prepare_database(path: str) -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_issue
     from inventory import services
     from inventory.models import Category, Commune, Item, Membership, Organisation
     from tests.factories import upload
@@ -71,8 +71,8 @@ def prepare_database(path: str) -> dict:
     services.item_publish(actor=staff, item=item)
     return {
         "item": item.pk,
-        "listener": Token.objects.create(user=listener).key,
-        "claimant": Token.objects.create(user=claimant).key,
+        "listener": token_issue(user=listener)[1],
+        "claimant": token_issue(user=claimant)[1],
     }
 
 

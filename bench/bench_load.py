@@ -61,8 +61,8 @@ def prepare(workdir: Path) -> dict:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_issue
     from inventory.models import Item, Membership, Organisation
 
     association = Organisation.objects.filter(is_reuse_partner=True).order_by("pk").first()
@@ -72,9 +72,9 @@ def prepare(workdir: Path) -> dict:
     Membership.objects.bulk_create(
         Membership(user=user, organisation=association, role=Membership.Role.VOLUNTEER) for user in users
     )
-    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    keys = [token_issue(user=user)[1] for user in users]
     items = list(Item.objects.filter(status=Item.Status.AVAILABLE).values_list("pk", flat=True))
-    return {"tokens": [t.key for t in tokens], "items": items}
+    return {"tokens": keys, "items": items}
 
 
 def server_env(workdir: Path) -> dict:

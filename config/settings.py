@@ -7,6 +7,7 @@ as ``<NAME>_FILE`` pointing at a file (Docker/Kubernetes secrets).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,7 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "accounts",
     "inventory",
     "exchange",
     "pooling",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.proconnect.ProConnectCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "api.errors.ApiErrorMiddleware",
@@ -181,9 +184,14 @@ TASKS = {
 #
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Passwords, and ProConnect (accounts.proconnect) where it is configured.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.proconnect.ProConnectBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -193,6 +201,19 @@ SESSION_COOKIE_AGE = 60 * 60 * 12  # a working day; staff sign in again the next
 # cookie dies with the browser, and the server forgets the session after SESSION_COOKIE_AGE
 # in any case (browsers that restore tabs may keep the cookie; the 12 hours still apply).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# ProConnect (OpenID Connect) sign-in for public agents: on when the three are given.
+# The provider's endpoints and keys come from its discovery document (fetched when needed,
+# cached an hour). An ``http`` provider is accepted on a loopback address with DEBUG only.
+PROCONNECT_DISCOVERY_URL = env("PROCONNECT_DISCOVERY_URL", "")
+PROCONNECT_CLIENT_ID = env("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_ACR_VALUES = env("PROCONNECT_ACR_VALUES", "eidas1")
+
+# The site's public address (``https://rebond.example/``): links in e-mails (invitations,
+# password resets) and the OpenID Connect return address are built from it, never from the
+# request's Host header. Required in production (a deployment check).
+SITE_URL = env("DJANGO_SITE_URL", "")
 
 #
 # Internationalisation: French first, English complete.
@@ -230,9 +251,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024 + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 #
-# E-mail: printed on the console unless an SMTP server is configured.
+# E-mail: sent by SMTP when DJANGO_EMAIL_HOST is given, printed on the console otherwise
+# (a console, file, in-memory or dummy backend is a deployment check error in production).
 #
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(env("DJANGO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", not env_bool("DJANGO_EMAIL_USE_SSL", False))
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Rebond <ne-pas-repondre@rebond.example>")
 
 #
@@ -241,7 +274,7 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Rebond <ne-pas-repondre@r
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API request then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -284,11 +317,29 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"BookingStatusEnum": "pooling.models.Booking.Status"},
 }
 
-# Sign-in lock-out (inventory.lockout): per username, and a generous per-address limit for
-# a school or care home whose staff share one connection.
+# API tokens (django-rest-knox, accounts.tokens): hashed, expiring a week after their last
+# use, never living beyond 90 days; bound to the password they were issued under.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(env("REBOND_API_TOKEN_DAYS", "7"))),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=int(env("REBOND_API_TOKEN_MAX_DAYS", "90"))),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Sign-in lock-out (inventory.lockout), shared by the sign-in page, /admin/login/ and the
+# token endpoint. Failures count per (username, address), per username from any address
+# (higher, so that one username under attack is locked within 15 tries), and per address (generous:
+# a school or care home puts its staff behind one address). A browser that signed in to an
+# account before carries a device cookie: its attempts for that account count on the device
+# alone, so someone else's guesses do not lock it out (OWASP "device cookies").
 LOCKOUT_WINDOW_SECONDS = 15 * 60
-LOCKOUT_MAX_FAILURES_PER_USERNAME = 10
+LOCKOUT_MAX_FAILURES_PER_USERNAME_AND_ADDRESS = 10
+LOCKOUT_MAX_FAILURES_PER_USERNAME = 15
 LOCKOUT_MAX_FAILURES_PER_ADDRESS = 100
+LOCKOUT_MAX_FAILURES_PER_DEVICE = 10
+LOCKOUT_DEVICE_COOKIE_DAYS = 365
 
 #
 # Security
@@ -350,3 +401,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The coordinator's day (exchange.planning): road distances are great-circle × this factor at
+# this average speed unless an OSRM server is configured (its /table service; a timeout or an
+# error falls back to the great circle). Each stop takes REBOND_STOP_MINUTES on site.
+REBOND_ROAD_FACTOR = float(env("REBOND_ROAD_FACTOR", "1.3"))
+REBOND_ROAD_SPEED_KMH = float(env("REBOND_ROAD_SPEED_KMH", "25"))
+REBOND_OSRM_URL = env("REBOND_OSRM_URL", "")
+REBOND_OSRM_TIMEOUT = float(env("REBOND_OSRM_TIMEOUT", "3"))
+REBOND_STOP_MINUTES = int(env("REBOND_STOP_MINUTES", "15"))
+# The solver's search time (seconds): guided local search improves the routes until then.
+REBOND_PLANNER_SECONDS = float(env("REBOND_PLANNER_SECONDS", "1"))
+
+# Web Push (VAPID, RFC 8292): `manage.py create_vapid_keys` makes a key pair. The private key
+# is the base64url of the raw P-256 scalar, the public key the base64url of the
+# uncompressed point; the subject is a mailto: or https: contact for push services.
+REBOND_VAPID_PRIVATE_KEY = env("REBOND_VAPID_PRIVATE_KEY", "")
+REBOND_VAPID_PUBLIC_KEY = env("REBOND_VAPID_PUBLIC_KEY", "")
+REBOND_VAPID_SUBJECT = env("REBOND_VAPID_SUBJECT", "mailto:ne-pas-repondre@rebond.example")
+REBOND_PUSH_TIMEOUT = float(env("REBOND_PUSH_TIMEOUT", "10"))

@@ -12,10 +12,23 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from inventory.errors import WorkflowError
+from inventory.history import attribute
 from inventory.permissions import Roles
 
 from . import selectors, services
-from .models import ImpactRecord, Need, Notification, Pickup, Reservation, Tour, TransferException, TransferRecord
+from .models import (
+    ImpactRecord,
+    Need,
+    Notification,
+    Pickup,
+    PushSubscription,
+    Reminder,
+    Reservation,
+    Tour,
+    TransferException,
+    TransferRecord,
+    Vehicle,
+)
 
 
 def _run_for_each(modeladmin, request, queryset, call, done_message):
@@ -215,3 +228,45 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+#
+# On the road: vehicles, push subscriptions, reminders
+#
+@admin.register(Vehicle)
+class VehicleAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "organisation", "capacity_kg", "capacity_m3", "usual_start", "usual_end", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "organisation__name")
+    list_select_related = ("organisation",)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the same rules (a coordinator's or the administrator's) and history.
+        fields = {name: form.cleaned_data[name] for name in services.tours.VEHICLE_FIELDS if name in form.cleaned_data}
+        if request.user.is_superuser:
+            obj.full_clean()
+            attribute(obj, actor=request.user, reason=_("Changed in the admin"))
+            obj.save()
+        else:
+            saved = services.vehicle_save(actor=request.user, organisation=form.cleaned_data["organisation"],
+                                          vehicle=obj if change else None, **fields)
+            obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # taken out of service instead: past tours name it
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "endpoint", "created_at", "last_used_at")
+    search_fields = ("user__username",)
+    readonly_fields = ("user", "endpoint", "p256dh", "auth", "user_agent", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False  # browsers subscribe themselves (API)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("pickup", "user", "kind", "sent_at")
+    list_filter = ("kind",)

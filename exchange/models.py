@@ -4,6 +4,7 @@ Statuses and counters only change through ``exchange.services``; the models hold
 invariants the database can check and the yes/no questions about a row.
 """
 
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -74,8 +75,41 @@ class Need(models.Model):
 
 
 #
-# Tours and pickups
+# Vehicles, tours and pickups
 #
+class Vehicle(models.Model):
+    """One of an association's vans or cars: what it carries and when it usually runs."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="vehicles", verbose_name=_("association"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    capacity_kg = models.DecimalField(
+        _("capacity (kg)"), max_digits=8, decimal_places=1, validators=[MinValueValidator(Decimal("1"))],
+    )
+    capacity_m3 = models.DecimalField(
+        _("capacity (m³)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    usual_start = models.TimeField(_("usual start"), default=time(8, 30))
+    usual_end = models.TimeField(_("usual end"), default=time(17, 0))
+    is_active = models.BooleanField(_("in service"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="vehicle_unique_name"),
+            models.CheckConstraint(condition=Q(usual_end__gt=F("usual_start")), name="vehicle_hours_ordered"),
+            models.CheckConstraint(condition=Q(capacity_kg__gt=0) & Q(capacity_m3__gt=0),
+                                   name="vehicle_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Tour(models.Model):
     """A day's run of an association's vehicle through several pickups."""
 
@@ -92,6 +126,14 @@ class Tour(models.Model):
     volunteers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="tours", verbose_name=_("volunteers"),
     )
+    # Set when the day was planned by the solver (``exchange.services.tours_plan``).
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.SET_NULL, null=True, blank=True, related_name="tours", verbose_name=_("vehicle"),
+    )
+    vehicle_name = models.CharField(_("vehicle name"), max_length=80, blank=True)
+    starts_at = models.DateTimeField(_("leaves the depot"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("back at the depot"), null=True, blank=True)
+    distance_km = models.DecimalField(_("distance (km)"), max_digits=8, decimal_places=1, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
@@ -134,6 +176,7 @@ class Pickup(models.Model):
         Tour, on_delete=models.SET_NULL, null=True, blank=True, related_name="pickups", verbose_name=_("tour"),
     )
     position = models.PositiveSmallIntegerField(_("stop number"), default=0)
+    arrival = models.DateTimeField(_("planned arrival"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
@@ -428,6 +471,8 @@ class Notification(models.Model):
         PICKUP_ASSIGNED = "pickup_assigned", _("Pickup assigned to me")
         NEED_MATCHED = "need_matched", _("A new item matches my need")
         CODE_REPLACED = "code_replaced", _("A handover code was replaced")
+        PICKUP_TOMORROW = "pickup_tomorrow", _("A pickup at my site tomorrow")
+        PICKUP_TODAY = "pickup_today", _("My pickups today")
         BOOKING_REQUESTED = "booking_requested", _("New booking of my shared item")
         BOOKING_APPROVED = "booking_approved", _("My booking was approved")
         BOOKING_DECLINED = "booking_declined", _("My booking was declined")
@@ -464,3 +509,100 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification: in the app, by e-mail, pushed to the
+    phone. No row means every channel (the default)."""
+
+    CHANNELS = ("in_app", "email", "push")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Notification.Kind.choices)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=True)
+    push = models.BooleanField(_("on my phone (push)"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"
+
+
+class PersonalSettings(models.Model):
+    """A person's own settings on the road: the language of what Rebond sends them (blank:
+    the site's, French) and the secret of their calendar address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_settings",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language of notifications"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
+    calendar_token = models.CharField(_("calendar address secret"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("personal settings")
+        verbose_name_plural = _("personal settings")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar_token"], condition=~Q(calendar_token=""),
+                                    name="personal_settings_unique_calendar_token"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (RFC 8030): where to POST, and the keys to encrypt
+    for it (RFC 8291)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions",
+        verbose_name=_("user"),
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000)
+    p256dh = models.CharField(_("public key (p256dh)"), max_length=200)
+    auth = models.CharField(_("authentication secret"), max_length=100)
+    user_agent = models.CharField(_("device"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last push"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        constraints = [models.UniqueConstraint(fields=["endpoint"], name="push_subscription_unique_endpoint")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.endpoint[:60]}"
+
+
+class Reminder(models.Model):
+    """A reminder sent about one pickup to one person: the row makes each reminder go once,
+    however often ``manage.py send_reminders`` runs."""
+
+    class Kind(models.TextChoices):
+        GIVER_EVE = "giver_eve", _("Giver's staff, the day before")
+        VOLUNTEER_MORNING = "volunteer_morning", _("Volunteer, the morning of the pickup")
+
+    pickup = models.ForeignKey(Pickup, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("pickup"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["pickup", "user", "kind"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pickup_id} → {self.user}"

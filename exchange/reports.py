@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import Category, Commune, Item, Organisation
 
-from .models import Beneficiary, ImpactRecord, Reservation
+from .models import Beneficiary, ImpactRecord, Pickup, Reservation
 
 GROUP_BY = (
     "month", "quarter", "year", "category", "organisation", "receiver", "commune", "kind",
@@ -276,6 +276,31 @@ def _median_days(records: QuerySet[ImpactRecord]) -> Decimal | None:
     middle = list(delays[(count - 1) // 2: count // 2 + 1])
     seconds = sum(delay.total_seconds() for delay in middle) / len(middle)
     return (Decimal(seconds) / 86400).quantize(Decimal("0.1"))
+
+
+#
+# Pickups missed
+#
+def missed_pickups(*, pickups, date_from: datetime.date | None, date_to: datetime.date | None, limit: int = 20) -> dict:
+    """Pickups missed in a period (by their planned day, both ends inclusive), counted per
+    giver and per association against the pickups planned: ``{"missed", "planned",
+    "by_giver": [{"id", "name", "missed", "planned"}], "by_association": [...]}``, the
+    ``limit`` most missed of each. ``pickups`` is the reader's scope. Three queries."""
+    period = pickups.order_by()
+    if date_from:
+        period = period.filter(window_start__date__gte=date_from)
+    if date_to:
+        period = period.filter(window_start__date__lte=date_to)
+    missed = Q(status=Pickup.Status.MISSED)
+    figures = {"missed": Count("pk", filter=missed), "planned": Count("pk")}
+
+    def per(field: str) -> list[dict]:
+        rows = (period.values(field, f"{field}__name").annotate(**figures).filter(missed__gt=0)
+                .order_by("-missed", f"{field}__name")[:limit])
+        return [{"id": row[field], "name": row[f"{field}__name"], "missed": row["missed"], "planned": row["planned"]}
+                for row in rows]
+
+    return {**period.aggregate(**figures), "by_giver": per("giver"), "by_association": per("organisation")}
 
 
 #

@@ -54,6 +54,17 @@ def visible_pickups(user) -> QuerySet[Pickup]:
     return Pickup.objects.filter(Q(organisation__in=own) | Q(giver__in=own) | Q(volunteers=user)).distinct()
 
 
+def reportable_pickups(user) -> QuerySet[Pickup]:
+    """Pickups the reader's reports count: all for the département, else those of their
+    organisations (as the association or the giver). No join on volunteers: it aggregates."""
+    if not _signed_in(user):
+        return Pickup.objects.none()
+    if is_department_member(user):
+        return Pickup.objects.all()
+    own = organisations_of(user)
+    return Pickup.objects.filter(Q(organisation__in=own) | Q(giver__in=own))
+
+
 def visible_tours(user) -> QuerySet[Tour]:
     if not _signed_in(user):
         return Tour.objects.none()

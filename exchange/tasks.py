@@ -10,3 +10,17 @@ from . import services
 def expire_due_task() -> dict:
     """The daily expiry run: the same work as ``manage.py expire``."""
     return services.expire_due()
+
+
+@task()
+def push_task(messages: list) -> int:
+    """Push ``[(user id, payload), …]`` to the users' subscribed browsers (exchange.push)."""
+    from . import push
+
+    return push.push_to_users([(user_id, payload) for user_id, payload in messages])
+
+
+@task()
+def send_reminders_task() -> dict:
+    """The reminders run: the same work as ``manage.py send_reminders``."""
+    return services.send_reminders()

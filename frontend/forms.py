@@ -219,6 +219,65 @@ class TourForm(FieldTemplateMixin, forms.Form):
         self.fields["pickups"].label_from_instance = pickup_label
 
 
+class DayPlanForm(forms.Form):
+    """The coordinator's "Plan the day": which vehicles (with their volunteers) and which
+    stops — givers' approved claims (proposals, with a window) and pickups already planned."""
+
+    vehicles = forms.ModelMultipleChoiceField(label=_("Vehicles"), queryset=None,
+                                              widget=forms.CheckboxSelectMultiple)
+    pickups = forms.ModelMultipleChoiceField(label=_("Pickups already planned"), queryset=None, required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+    givers = forms.TypedMultipleChoiceField(label=_("Approved claims to collect"), coerce=int, required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, vehicles, pickups, givers, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vehicles"].queryset = vehicles
+        self.fields["pickups"].queryset = pickups
+        self.fields["givers"].choices = [(giver.pk, str(giver)) for giver in givers]
+        for vehicle in vehicles:
+            field = forms.ModelMultipleChoiceField(
+                label=_("Volunteers in %(vehicle)s") % {"vehicle": vehicle.name}, queryset=members, required=False,
+                widget=forms.CheckboxSelectMultiple)
+            field.label_from_instance = display_name
+            self.fields[f"crew{vehicle.pk}"] = field
+        time_input = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        for giver in givers:
+            self.fields[f"from{giver.pk}"] = forms.TimeField(label=_("From"), initial="09:00", widget=time_input)
+            self.fields[f"to{giver.pk}"] = forms.TimeField(label=_("To"), initial="17:00", widget=time_input)
+
+    def clean(self):
+        data = super().clean()
+        for giver in data.get("givers") or []:
+            start, end = data.get(f"from{giver}"), data.get(f"to{giver}")
+            if start and end and end <= start:
+                self.add_error(f"to{giver}", _("The end of the window must be after its start."))
+        if not data.get("pickups") and not data.get("givers") and "pickups" not in self.errors:
+            raise ValidationError(_("Choose at least one stop to place."))
+        return data
+
+    def crew(self, vehicle) -> list:
+        return list(self.cleaned_data.get(f"crew{vehicle.pk}") or [])
+
+
+class VehicleForm(FieldTemplateMixin, forms.ModelForm):
+    class Meta:
+        from exchange.models import Vehicle
+
+        model = Vehicle
+        fields = ("name", "capacity_kg", "capacity_m3", "usual_start", "usual_end", "is_active")
+        widgets = {
+            "usual_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "usual_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("usual_start") and data.get("usual_end") and data["usual_end"] <= data["usual_start"]:
+            self.add_error("usual_end", _("The working hours must end after they start."))
+        return data
+
+
 def pickup_label(pickup) -> str:
     start, end = timezone.localtime(pickup.window_start), timezone.localtime(pickup.window_end)
     return f"{pickup.giver} — {start:%H:%M}–{end:%H:%M}"

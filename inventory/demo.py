@@ -40,7 +40,7 @@ from .history import attribute
 from .images import process_photo
 from .models import Category, Commune, Item, Membership, Organisation, Photo, photo_upload_to
 
-DEMO_PASSWORD = "rebond-demo"
+DEMO_PASSWORD = "rebond-demo-2026"
 DEPARTMENT_NAME = "Département du Val-de-Marne"
 # History reasons are stored as written; marked so the history pages can translate them.
 DEMO_REASON = gettext_noop("Demo data")

@@ -5,9 +5,11 @@ invite to their own organisation as staff or volunteers. The token is only e-mai
 database keeps its SHA-256, so a leaked backup opens no account. Links expire after
 ``REBOND_INVITATION_DAYS`` (7 by default).
 
-A link is not a password: whoever already has an account signs in first, then accepts
-(``invitation_accept``); only a person without one gets an account from the link
-(``invitation_accept_new_account``, with the password they choose).
+A link is not a password: whoever already has an account signs in first (password or
+ProConnect), then accepts (``invitation_accept``); only a person without one gets an account
+from the link (``invitation_accept_new_account``, with the password they choose), or from a
+ProConnect identity whose address was invited (``invitation_accept_proconnect``). Accepting
+proves the address receives mail (``accounts.emails``).
 """
 
 import hashlib
@@ -24,6 +26,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from accounts.emails import Method, email_verify
 
 from . import permissions
 from .errors import WorkflowError
@@ -171,6 +175,8 @@ def _join(invitation: Invitation, user) -> None:
     invitation.accepted_at = timezone.now()
     attribute(invitation, actor=user, reason=_("Invitation accepted"))
     invitation.save()
+    if user.email and user.email.lower() == invitation.email.lower():
+        email_verify(user=user, method=Method.INVITATION)  # the link reached this address
 
 
 @transaction.atomic
@@ -214,6 +220,40 @@ def invitation_accept_new_account(*, token: str, password: str, first_name: str 
     user.save()
     _join(invitation, user)
     return user
+
+
+def pending_for_email(email: str):
+    return Invitation.objects.select_related("organisation").filter(
+        email__iexact=email.strip(), accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(),
+    )
+
+
+@transaction.atomic
+def invitation_accept_proconnect(*, email: str, first_name: str = "", last_name: str = ""):
+    """A ProConnect identity (its address verified by the State's identity providers) with no
+    Rebond account accepts the invitations pending for its address: the account is created,
+    without a password (it signs in with ProConnect), and joins each inviting organisation.
+    Returns ``(user, invitations)``.
+
+    Raises:
+        WorkflowError: ``no_invitation`` when no invitation to ``email`` is pending;
+            ``sign_in_first`` when an account already has this address.
+    """
+    pending = list(pending_for_email(email).select_for_update(of=("self",)).order_by("created_at"))
+    if not pending:
+        raise WorkflowError("no_invitation", _("No invitation is pending for this e-mail address."))
+    if existing_user(pending[0]) is not None:
+        raise WorkflowError("sign_in_first", _("You already have an account: sign in first, then accept."))
+    email = pending[0].email.lower()
+    user = get_user_model()(
+        username=_free_username(email), email=email, first_name=first_name[:150], last_name=last_name[:150],
+    )
+    user.set_unusable_password()
+    user.save()
+    for invitation in pending:
+        _join(invitation, user)
+    email_verify(user=user, method=Method.PROCONNECT)
+    return user, pending
 
 
 def _free_username(email: str) -> str:

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.oidc"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """Exchange resources: declarative serializers; writes go through ``exchange.services``."""
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -8,7 +10,7 @@ from rest_framework import serializers
 from api.fields import OnlyMembershipDefault, VisiblePrimaryKeyRelatedField
 from api.serializers import ModelSerializer
 from exchange import reports, selectors
-from exchange.models import Beneficiary, Need, Pickup, Reservation, Tour, TransferException
+from exchange.models import Beneficiary, Need, Pickup, PushSubscription, Reservation, Tour, TransferException
 from inventory import permissions
 from inventory.models import Category, Membership, Organisation
 
@@ -154,6 +156,78 @@ class TourPlanSerializer(serializers.Serializer):
     over_capacity = serializers.BooleanField()
 
 
+class PlanVehicleSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    capacity_kg = serializers.DecimalField(max_digits=8, decimal_places=1, min_value=Decimal("0.1"))
+    capacity_m3 = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0.01"))
+    start = serializers.TimeField(help_text="Leaves the association no earlier (local time, HH:MM).")
+    end = serializers.TimeField(help_text="Back at the association no later (local time, HH:MM).")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The working hours must end after they start.")]})
+        return attrs
+
+
+class TourPlanRequestSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        default=OnlyMembershipDefault(coordinated_organisations),
+        help_text="Defaults to your only association where you coordinate; required when there are several.",
+    )
+    vehicles = PlanVehicleSerializer(many=True, allow_empty=False, max_length=20)
+    pickups = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500,
+        help_text="Planned pickups of that day to place (default: every one not yet in a tour).",
+    )
+
+    def validate_date(self, value):
+        if not 2000 <= value.year <= 2100:
+            raise serializers.ValidationError(_("Choose a day between 2000 and 2100."))
+        return value
+
+
+class PlannedStopSerializer(serializers.Serializer):
+    pickup = serializers.IntegerField()
+    arrival = serializers.DateTimeField()
+    load_kg = serializers.DecimalField(max_digits=10, decimal_places=1,
+                                       help_text="Kilograms on board when the vehicle leaves this stop.")
+
+
+class PlannedTourSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    vehicle = serializers.CharField()
+    stops = PlannedStopSerializer(many=True)
+    distance_km = serializers.DecimalField(max_digits=8, decimal_places=1,
+                                           help_text="Road distance, back to the association included.")
+
+
+class UnassignedStopSerializer(serializers.Serializer):
+    pickup = serializers.IntegerField()
+    code = serializers.ChoiceField(choices=("too_heavy", "too_bulky", "outside_hours", "no_room"))
+    reason = serializers.CharField()
+
+
+class DayPlanSerializer(serializers.Serializer):
+    tours = PlannedTourSerializer(many=True)
+    unassigned = UnassignedStopSerializer(many=True)
+
+    @staticmethod
+    def from_plan(plan) -> dict:
+        return {
+            "tours": [
+                {"id": p.tour.pk, "vehicle": p.tour.vehicle_name, "distance_km": p.tour.distance_km,
+                 "stops": [{"pickup": pickup.pk, "arrival": pickup.arrival,
+                            "load_kg": Decimal(str(stop.load_kg)).quantize(Decimal("0.1"))}
+                           for pickup, stop in zip(p.pickups, p.route.stops, strict=True)]}
+                for p in plan.tours
+            ],
+            "unassigned": [{"pickup": u.pickup.pk, "code": u.code, "reason": u.reason}
+                           for u in plan.unassigned if u.pickup is not None],
+        }
+
+
 #
 # Needs
 #
@@ -270,3 +344,30 @@ class ImpactSummarySerializer(serializers.Serializer):
     kpis = ImpactKpiSerializer()
     sharing = SharingSerializer(help_text="Shared equipment (mutualisation), kept apart from the reuse figures.")
 
+
+
+#
+# On the road
+#
+class PushKeySerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The VAPID public key, base64url (empty when push is not configured).")
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    endpoint = serializers.URLField(max_length=1000, help_text="https, on a public address.")
+    keys = PushKeysSerializer(write_only=True)
+
+    class Meta:
+        model = PushSubscription
+        fields = ("id", "endpoint", "keys", "created_at", "last_used_at")
+        read_only_fields = ("created_at", "last_used_at")
+        extra_kwargs = {"endpoint": {"validators": []}}  # an endpoint already known moves to you
+
+
+class CalendarAddressSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Private: whoever has it reads your pickups. POST to replace it.")

@@ -1,5 +1,6 @@
 """Exchange endpoints: querysets from ``exchange.selectors``, writes by ``exchange.services``."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -11,19 +12,25 @@ from rest_framework.views import APIView
 from api.history import HistoryEntrySerializer, history_entries
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
-from exchange import exports, privacy, reports, selectors, services
+from exchange import calendar, exports, privacy, push, reports, selectors, services
+from exchange.models import PushSubscription, Vehicle
 from pooling import selectors as pooling_selectors
 
 from .serializers import (
+    CalendarAddressSerializer,
+    DayPlanSerializer,
     ExportQuerySerializer,
     HandoverCodeSerializer,
     ImpactQuerySerializer,
     ImpactSummarySerializer,
     NeedSerializer,
     PickupSerializer,
+    PushKeySerializer,
+    PushSubscriptionSerializer,
     ReasonSerializer,
     RefurbishmentSerializer,
     ReservationSerializer,
+    TourPlanRequestSerializer,
     TourPlanSerializer,
     TourSerializer,
     TransferExceptionSerializer,
@@ -116,8 +123,8 @@ class ReservationViewSet(
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
+def _valid(serializer_class, request, context=None) -> dict:
+    serializer = serializer_class(data=request.data, context=context or {})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -181,6 +188,24 @@ class TourViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.tour_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=TourPlanRequestSerializer, responses={200: DayPlanSerializer, 409: CONFLICT})
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def plan(self, request):
+        """Plan the association's day with its vehicles (OR-Tools: capacities in kg and m³,
+        pickup windows, the vehicles' hours, from and back to the association): one tour per
+        vehicle used; the stops that do not fit come back in ``unassigned`` with the reason."""
+        body = _valid(TourPlanRequestSerializer, request, context={"request": request})
+        organisation = body["organisation"]
+        known = {v.name.casefold(): v for v in Vehicle.objects.filter(organisation=organisation)}
+        vehicles = [
+            services.VehicleChoice(name=v["name"], capacity_kg=v["capacity_kg"], capacity_m3=v["capacity_m3"],
+                                   start=v["start"], end=v["end"], vehicle=known.get(v["name"].casefold()))
+            for v in body["vehicles"]
+        ]
+        plan = services.tours_plan(actor=request.user, organisation=organisation, date=body["date"],
+                                   vehicles=vehicles, pickups=body.get("pickups"))
+        return Response(DayPlanSerializer(DayPlanSerializer.from_plan(plan)).data)
 
     @extend_schema(request=None, responses={200: TourPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
@@ -328,3 +353,52 @@ class TransferExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, v
 
     def perform_create(self, serializer):
         serializer.instance = services.transfer_exception_grant(actor=self.request.user, **serializer.validated_data)
+
+
+#
+# On the road: Web Push and the calendar address
+#
+class PushKeyView(APIView):
+    """The server's VAPID public key (base64url), the browser's ``applicationServerKey``."""
+
+    @extend_schema(responses={200: PushKeySerializer})
+    def get(self, request):
+        return Response({"key": push.public_key()})
+
+
+class PushSubscriptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                              viewsets.GenericViewSet):
+    """The signed-in person's Web Push subscriptions: each notification they get in the app
+    is also pushed to these (JSON ``{"type", "title", "body", "url"}``)."""
+
+    serializer_class = PushSubscriptionSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is built without a user
+            return PushSubscription.objects.none()
+        return PushSubscription.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = push.subscription_save(
+            actor=self.request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"], user_agent=self.request.headers.get("User-Agent", ""),
+        )
+
+
+class CalendarView(APIView):
+    """The person's private calendar address (iCalendar): GET reads it, POST replaces it
+    (the old address then answers 404)."""
+
+    @extend_schema(responses={200: CalendarAddressSerializer})
+    def get(self, request):
+        return self._answer(request, calendar.calendar_token(request.user))
+
+    @extend_schema(request=None, responses={200: CalendarAddressSerializer})
+    def post(self, request):
+        return self._answer(request, calendar.calendar_token(request.user, replace=True))
+
+    def _answer(self, request, token):
+        url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+        return Response({"url": url}, headers={"Cache-Control": "no-store"})

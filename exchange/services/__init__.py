@@ -17,10 +17,11 @@ Pages, API, admin, commands and tasks call these; none of them changes a status 
 """
 
 from .expiry import expire_due
-from .inbox import notifications_mark_read
+from .inbox import notification_settings_save, notifications_mark_read
 from .items import item_withdraw
 from .needs import announce_item_to_needs, need_close, need_create
 from .pickups import pickup_create, pickup_done, pickup_missed, pickup_update
+from .reminders import send_reminders
 from .reservations import (
     reservation_approve,
     reservation_cancel,
@@ -32,12 +33,24 @@ from .reservations import (
     reservation_return,
     transfer_exception_grant,
 )
-from .tours import tour_create, tour_optimise
+from .tours import (
+    DayPlan,
+    Proposal,
+    VehicleChoice,
+    tour_create,
+    tour_optimise,
+    tours_plan,
+    unplanned_reason,
+    vehicle_save,
+)
 
 __all__ = [
     "announce_item_to_needs", "expire_due", "item_withdraw", "need_close", "need_create",
-    "notifications_mark_read", "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
+    "notification_settings_save", "notifications_mark_read",
+    "pickup_create", "pickup_done", "pickup_missed", "pickup_update",
     "reservation_approve", "reservation_cancel", "reservation_collect", "reservation_create",
     "reservation_decline", "reservation_deliver", "reservation_record_refurbishment", "reservation_return",
-    "tour_create", "tour_optimise", "transfer_exception_grant",
+    "send_reminders",
+    "tour_create", "tour_optimise", "tours_plan", "transfer_exception_grant", "unplanned_reason",
+    "DayPlan", "Proposal", "VehicleChoice", "vehicle_save",
 ]

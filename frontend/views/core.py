@@ -12,9 +12,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.tokens import TokenAuthentication
 from inventory.errors import WorkflowError
 from inventory.models import Item, Membership, Organisation
 from inventory.permissions import organisations_of
@@ -104,5 +104,5 @@ def media(request, path: str):
         raise Http404
     response = FileResponse(default_storage.open(str(clean)), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=86400"
+    response["Cache-Control"] = "private, max-age=300"
     return response

@@ -6,13 +6,14 @@ through ``exchange.services``; a refusal (``WorkflowError``) becomes a message o
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,24 +22,41 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from exchange import calendar as exchange_calendar
 from exchange import eligibility, exports, selectors, services, transfers
+from exchange import notifications as exchange_notifications
 from exchange import permissions as exchange_permissions
-from exchange.models import Beneficiary, Need, Notification, Pickup, Reservation, Tour, TransferRecord
-from exchange.tours import tour_plan
+from exchange.models import (
+    Beneficiary,
+    Need,
+    Notification,
+    NotificationPreference,
+    PersonalSettings,
+    Pickup,
+    Reservation,
+    Tour,
+    TransferRecord,
+    Vehicle,
+)
+from exchange.tours import CARRIED, reservation_load, tour_plan
 from inventory import permissions
 from inventory.errors import WorkflowError
 from inventory.models import Category, Item, Membership
 
+from .. import daymap
 from ..forms import (
     ClaimForm,
+    DayPlanForm,
     HandoverCodeForm,
     InventoryExitsForm,
     NeedForm,
     PickupForm,
     ReasonForm,
     TourForm,
+    VehicleForm,
     VolunteersForm,
     add_service_error,
+    pickup_label,
 )
 from .core import run_service
 
@@ -60,10 +78,12 @@ def _form_errors_to_messages(request, error: ValidationError) -> None:
 
 
 def _day(request) -> date:
+    """The day asked for (``?date=``), or today; days outside 2000–2100 are not plans."""
     try:
-        return date.fromisoformat(request.GET.get("date", ""))
+        day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if 2000 <= day.year <= 2100 else timezone.localdate()
 
 
 def _reservations(user):
@@ -350,43 +370,180 @@ def _aware(day: date, time) -> datetime:
     return timezone.make_aware(datetime.combine(day, time))
 
 
-@login_required
-def planner(request):
-    """One day of the association: approved claims grouped by giver (to become pickups), the
-    day's pickups (volunteers, tours) and its tours with the load against the capacity."""
-    association, organisations = _coordinated(request)
-    day = _day(request)
+def _day_tours(request, association, day):
+    """The day's tours with their ordered stops (pickups with giver, volunteers, claims)."""
+    pickups = list(_pickups(request.user).filter(organisation=association, window_start__date=day)
+                   .order_by("tour", "position", "window_start"))
+    tours = list(Tour.objects.filter(organisation=association, date=day)
+                 .select_related("organisation__commune", "vehicle").prefetch_related("volunteers").order_by("pk"))
+    plans = []
+    for tour in tours:
+        tour.label = tour.vehicle_name or _("Tour #%(id)s") % {"id": tour.pk}
+        stops = [p for p in pickups if p.tour_id == tour.pk]
+        plan = tour_plan(tour, stops)
+        on_board = Decimal("0")
+        for stop in plan.stops:
+            stop.kg = sum((reservation_load(r)[0] for r in stop.pickup.reservations.all()
+                           if r.status in CARRIED), Decimal("0"))
+            on_board += stop.kg
+            stop.on_board = on_board
+        plans.append((tour, plan))
+    return pickups, plans
+
+
+def _day_map(association, plans, loose):
+    def stop_of(pickup):
+        return (str(pickup.giver), f"stop-{pickup.pk}", pickup.giver.location)
+
+    return daymap.day_map(
+        depot=association.location, depot_name=association.name,
+        tours=[(tour.label, [stop_of(s.pickup) for s in plan.stops]) for tour, plan in plans],
+        loose=[stop_of(p) for p in loose],
+    )
+
+
+def _plan_form(request, association, day, data=None):
     members = _association_members(association)
     approved = _reservations(request.user).filter(requester=association, status=Status.APPROVED)
     groups = defaultdict(list)
     for reservation in approved.order_by("item__owner__name", "pk"):
         groups[reservation.item.owner].append(reservation)
+    for giver, rows in groups.items():
+        giver.claims = rows
+        giver.load_kg = sum((reservation_load(r)[0] for r in rows), Decimal("0"))
+    loose = Pickup.objects.filter(organisation=association, tour__isnull=True, status=Pickup.Status.PLANNED,
+                                  window_start__date=day).select_related("giver__commune")
+    vehicles = Vehicle.objects.filter(organisation=association, is_active=True)
+    form = DayPlanForm(data, vehicles=vehicles, pickups=loose, givers=list(groups), members=members,
+                       initial={"vehicles": list(vehicles), "pickups": list(loose), "givers": [g.pk for g in groups]})
+    form.fields["pickups"].label_from_instance = pickup_label
+    form.giver_rows = [(giver, form[f"from{giver.pk}"], form[f"to{giver.pk}"]) for giver in groups]
+    form.crews = [(vehicle, form[f"crew{vehicle.pk}"]) for vehicle in vehicles]
+    return form, groups, members
+
+
+@login_required
+def planner(request):
+    """The coordinator's day: the approved claims grouped by giver site (proposed pickups),
+    the association's vehicles and "Plan the day" (OR-Tools, ``services.tours_plan``), then
+    the day's tours on a map drawn without internet, with the same information as a list, a
+    route sheet to print and each route for a maps app."""
+    association, organisations = _coordinated(request)
+    day = _day(request)
+    plan_form, groups, members = _plan_form(request, association, day)
     pickup_forms = [
-        (giver, PickupForm(prefix=f"giver{giver.pk}", reservations=approved.filter(item__owner=giver),
-                           volunteers=members, initial={"reservations": [r.pk for r in rows]}), rows)
+        (giver, PickupForm(prefix=f"giver{giver.pk}", reservations=Reservation.objects.filter(
+            pk__in=[r.pk for r in rows]), volunteers=members, initial={"reservations": [r.pk for r in rows]}), rows)
         for giver, rows in groups.items()
     ]
-    pickups = list(_pickups(request.user).filter(organisation=association, window_start__date=day)
-                   .order_by("tour", "position", "window_start"))
-    tours = list(Tour.objects.filter(organisation=association, date=day).select_related("organisation__commune"))
-    tour_plans = []
-    for tour in tours:
-        stops = [p for p in pickups if p.tour_id == tour.pk]
-        tour_plans.append((tour, tour_plan(tour, stops)))
+    pickups, plans = _day_tours(request, association, day)
     loose = [p for p in pickups if p.tour_id is None and p.status == Pickup.Status.PLANNED]
     for pickup in pickups:
         pickup.volunteer_form = VolunteersForm(
             prefix=f"pickup{pickup.pk}", volunteers=members,
             initial={"volunteers": [v.pk for v in pickup.volunteers.all()]},
         )
+    for tour, plan in plans:
+        tour.directions = daymap.directions_url(association.location, [s.pickup.giver.location for s in plan.stops])
     tour_form = TourForm(pickups=Pickup.objects.filter(pk__in=[p.pk for p in loose]),
                          initial={"pickups": [p.pk for p in loose]})
+    left_out = request.session.pop(_left_out_key(association, day), [])
     return render(request, "frontend/exchange/planner.html", {
         "association": association, "organisations": organisations, "day": day,
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-        "pickup_forms": pickup_forms, "pickups": pickups,
-        "tour_plans": tour_plans, "tour_form": tour_form, "loose": loose,
+        "plan_form": plan_form, "pickup_forms": pickup_forms, "pickups": pickups, "left_out": left_out,
+        "tour_plans": plans, "tour_form": tour_form, "loose": loose,
+        "map": _day_map(association, plans, loose) if plans or loose else None,
     })
+
+
+def _left_out_key(association, day) -> str:
+    return f"day-plan-left-out-{association.pk}-{day.isoformat()}"
+
+
+@login_required
+@require_POST
+def planner_plan(request):
+    """"Plan the day": the chosen vehicles and stops go to ``services.tours_plan``; what does
+    not fit is listed on the page with the reason."""
+    association, _organisations = _coordinated(request)
+    day = _day(request)
+    form, groups, _members = _plan_form(request, association, day, request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label} : {error}" if label else error)
+        return redirect(_planner_url(association, day))
+    data = form.cleaned_data
+    by_giver = {giver.pk: rows for giver, rows in groups.items()}
+    proposals = [
+        services.Proposal(reservations=[r.pk for r in by_giver[giver_id]],
+                          window_start=_aware(day, data[f"from{giver_id}"]),
+                          window_end=_aware(day, data[f"to{giver_id}"]))
+        for giver_id in data["givers"] if giver_id in by_giver
+    ]
+    vehicles = [services.VehicleChoice.of(vehicle, volunteers=form.crew(vehicle)) for vehicle in data["vehicles"]]
+    result = {}
+    planned = run_service(request, lambda: result.setdefault("plan", services.tours_plan(
+        actor=request.user, organisation=association, date=day, vehicles=vehicles, pickups=list(data["pickups"]),
+        proposals=proposals)), _("Day planned."))
+    if planned:
+        plan = result["plan"]
+        stops = sum(len(t.pickups) for t in plan.tours)
+        messages.info(request, _("%(stops)s stop(s) in %(tours)s tour(s); %(left)s left out.") % {
+            "stops": stops, "tours": len(plan.tours), "left": len(plan.unassigned)})
+        request.session[_left_out_key(association, day)] = [
+            {"giver": str(u.giver), "items": ", ".join(f"{r.quantity} × {r.item.title}" for r in u.reservations),
+             "reason": u.reason} for u in plan.unassigned
+        ]
+    return redirect(_planner_url(association, day))
+
+
+@login_required
+def route_sheet(request, pk):
+    """A tour's route sheet to print (A4): stops, times, contacts, items, weights — never a
+    handover code."""
+    tour = get_object_or_404(selectors.visible_tours(request.user).select_related("organisation__commune"), pk=pk)
+    if not exchange_permissions.can_manage_tour(request.user, tour) and not tour.volunteers.filter(
+            pk=request.user.pk).exists():
+        raise PermissionDenied(_("Only the association's coordinators and the tour's volunteers read its sheet."))
+    pickups, plans = _day_tours(request, tour.organisation, tour.date)
+    plan = next(plan for t, plan in plans if t.pk == tour.pk)
+    tour = next(t for t, _plan in plans if t.pk == tour.pk)
+    directions = daymap.directions_url(tour.organisation.location, [s.pickup.giver.location for s in plan.stops])
+    return render(request, "frontend/exchange/route_sheet.html", {
+        "tour": tour, "plan": plan, "directions": directions,
+        "map": _day_map(tour.organisation, [(tour, plan)], []),
+    })
+
+
+@login_required
+def vehicles(request):
+    """The association's vehicles: add one, change one, take one out of service."""
+    association, organisations = _coordinated(request)
+    rows = list(Vehicle.objects.filter(organisation=association))
+    editing = None
+    if request.method == "POST":
+        pk = request.POST.get("vehicle", "")
+        editing = next((v for v in rows if str(v.pk) == pk), None)
+        form = VehicleForm(request.POST, prefix=f"v{editing.pk}" if editing else "new")
+        if form.is_valid():
+            try:
+                services.vehicle_save(actor=request.user, organisation=association, vehicle=editing,
+                                      **form.cleaned_data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Vehicle saved."))
+                return redirect(f"{reverse('vehicles')}?org={association.pk}")
+    forms = [(v, form if editing is not None and editing.pk == v.pk and request.method == "POST"
+              else VehicleForm(instance=v, prefix=f"v{v.pk}")) for v in rows]
+    new_form = form if request.method == "POST" and editing is None else VehicleForm(prefix="new")
+    return render(request, "frontend/exchange/vehicles.html", {
+        "association": association, "organisations": organisations, "forms": forms, "new_form": new_form,
+        "back": _planner_url(association, _day(request)),
+    }, status=400 if request.method == "POST" else 200)
 
 
 def _planner_url(association, day) -> str:
@@ -548,16 +705,20 @@ def need_close(request, pk):
 # Notifications
 #
 def notification_url(notification) -> str:
-    kind = notification.object_type
-    if kind == Notification.ObjectType.ITEM:
-        return reverse("item_detail", args=[notification.object_id])
-    if kind == Notification.ObjectType.NEED:
-        return reverse("need_detail", args=[notification.object_id])
-    if kind == Notification.ObjectType.PICKUP:
-        return reverse("my_pickups")
-    if notification.kind == Notification.Kind.CLAIM_CREATED:
-        return reverse("claims")
-    return reverse("my_reservations")
+    return exchange_notifications.url_for(notification.object_type, notification.object_id, notification.kind)
+
+
+def _preference_rows(user):
+    """Each kind of notification with the person's channels (on when never set)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    rows = []
+    for kind, label in Notification.Kind.choices:
+        preference = saved.get(kind)
+        rows.append({"kind": kind, "label": label, "channels": [
+            (channel, getattr(preference, channel) if preference else True,
+             NotificationPreference._meta.get_field(channel).verbose_name)
+            for channel in NotificationPreference.CHANNELS]})
+    return rows
 
 
 @login_required
@@ -565,7 +726,40 @@ def notifications(request):
     rows = list(Notification.objects.filter(user=request.user)[:100])
     for row in rows:
         row.url = notification_url(row)
-    return render(request, "frontend/exchange/notifications.html", {"notifications": rows})
+    personal = PersonalSettings.objects.filter(user=request.user).first()
+    return render(request, "frontend/exchange/notifications.html", {
+        "notifications": rows, "preferences": _preference_rows(request.user),
+        "channel_labels": [NotificationPreference._meta.get_field(c).verbose_name
+                           for c in NotificationPreference.CHANNELS],
+        "language": personal.language if personal else "",
+        "calendar_url": request.build_absolute_uri(reverse("calendar_feed", args=[personal.calendar_token]))
+        if personal and personal.calendar_token else "",
+    })
+
+
+@login_required
+@require_POST
+def notification_settings(request):
+    """The notifications page's settings: the language and each kind's channels."""
+    channels = {
+        kind: {channel: request.POST.get(f"{kind}-{channel}") == "on" for channel in NotificationPreference.CHANNELS}
+        for kind in Notification.Kind.values
+    }
+    run_service(request, lambda: services.notification_settings_save(
+        actor=request.user, language=request.POST.get("language", ""), channels=channels),
+        _("Your notification settings are saved."))
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def calendar_address(request):
+    """Draw (or replace) the person's calendar address; the old one stops working."""
+    replace = request.POST.get("replace") == "1"
+    exchange_calendar.calendar_token(request.user, replace=replace)
+    messages.success(request, _("Your calendar address was replaced: the old one no longer works.") if replace
+                     else _("Your calendar address is ready: add it to your calendar app."))
+    return redirect(f"{reverse('notifications')}#calendar")
 
 
 @login_required
@@ -586,3 +780,18 @@ def notifications_read(request):
     count = services.notifications_mark_read(actor=request.user, ids=ids)
     messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
     return redirect(_back(request, reverse("notifications")))
+
+
+#
+# The calendar feed (no sign-in: the address's secret is the key)
+#
+@require_GET
+def calendar_feed(request, token):
+    user = exchange_calendar.user_for_token(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(exchange_calendar.feed(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="rebond.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response

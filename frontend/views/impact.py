@@ -149,6 +149,10 @@ def dashboard(request):
         for label, start, end in presets(today)
     ]
     context["exports"] = _export_links(date_from, date_to)
+    context["missed"] = reports.missed_pickups(pickups=selectors.reportable_pickups(request.user),
+                                               date_from=date_from, date_to=date_to)
+    context["missed_tables"] = [(_("Per giver"), context["missed"]["by_giver"]),
+                                (_("Per association"), context["missed"]["by_association"])]
     context["report_years"] = range(today.year, today.year - 4, -1)
     context["late_bookings"] = list(pooling_selectors.late_bookings(request.user, today).order_by("end")[:50])
     return render(request, "frontend/impact/dashboard.html", context)

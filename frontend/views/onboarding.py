@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import proconnect
+from accounts.site import site_url
 from inventory import invitations, permissions, services
 from inventory.directories import apply_import, plan_import
 from inventory.errors import WorkflowError
@@ -49,7 +51,7 @@ def _require_manager(user) -> None:
 
 
 def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
+    return site_url(request)  # DJANGO_SITE_URL: never the Host header a client sent
 
 
 #
@@ -262,7 +264,10 @@ def invitation_accept(request, token: str):
             # password its owner has just chosen.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return _welcome(request, invitation, user)
-    return render(request, "frontend/onboarding/invitation_accept.html", {"invitation": invitation, "form": form})
+    context = {"invitation": invitation, "form": form}
+    if proconnect.is_configured():
+        context["proconnect_url"] = proconnect.start_url(request.get_full_path())
+    return render(request, "frontend/onboarding/invitation_accept.html", context)
 
 
 def _accept_signed_in(request, invitation, token: str):

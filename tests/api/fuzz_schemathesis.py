@@ -18,7 +18,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import token_issue
 from exchange import services as exchange_services
 from inventory.models import Item, Membership, Photo
 from pooling import services as pooling_services
@@ -73,7 +73,7 @@ def fuzz_token(db):
     pooling_services.booking_create(actor=user, item=shared, requester=giver, start=timezone.localdate(),
                                     end=timezone.localdate() + timedelta(days=2))
     pooling_services.label_for(shared)
-    return Token.objects.create(user=user).key
+    return token_issue(user=user)[1]
 
 
 # Loaded at collection (pytest-django has set Django up by then); serving the schema needs

@@ -47,7 +47,7 @@ def test_my_data_download_then_erasure(browser, live_server, karim, shoot):
     data = json.loads(open(download.value.path(), encoding="utf-8").read())  # noqa: SIM115
     assert data["account"]["username"] == "karim"
 
-    page.fill("#id_username", "karim")
+    page.fill("#id_password", PASSWORD)  # erasure asks for the password again
     page.once("dialog", lambda dialog: dialog.accept())  # the data-confirm question
     page.click("button.danger")
     page.wait_for_url(f"{live_server.url}/accounts/login/")

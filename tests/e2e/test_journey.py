@@ -123,6 +123,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     coordinator = sign_in(browser, live_server, viewport, "sophie", shoot)
     shoot(coordinator, "coordinator-home")
     coordinator.goto(f"{live_server.url}/planner/")
+    coordinator.click("details.by-hand summary")  # no vehicle yet: one pickup by hand
     group = coordinator.locator("form.planner-group")
     group.locator("input[type=time]").nth(0).fill("08:00")
     group.locator("input[type=time]").nth(1).fill("20:00")
@@ -134,6 +135,7 @@ def test_whole_journey(browser, live_server, people, shoot, tmp_path, screen):
     assert reservation.status == Reservation.Status.SCHEDULED
     assert timezone.localtime(reservation.pickup.window_start).date() == timezone.localdate()
     shoot(coordinator, "planner-planned")
+    coordinator.click("details.by-hand summary")
     coordinator.click("form[action*='/planner/tours/'] button[type=submit]")
     coordinator.wait_for_selector(".tour meter")
     coordinator.click("form[action$='/optimise/'] button")

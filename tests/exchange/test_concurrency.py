@@ -6,45 +6,16 @@ database is a file, see config/settings_test.py); on PostgreSQL the item's row l
 end of a transactional test removes.
 """
 
-import threading
-
 import pytest
-from django.db import connections
 from django.db.models import Sum
 
 from exchange import services
 from exchange.models import Reservation
-from inventory.errors import WorkflowError
 from inventory.models import Membership
 from tests.factories import AssociationFactory, AvailableItemFactory, OrganisationFactory, member
+from tests.races import race
 
 RACERS = 20
-
-
-def _race(calls):
-    """Run each call in its own thread, all released at once; returns their outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcomes[index] = "ok"
-        except WorkflowError as error:
-            outcomes[index] = error.code
-        except Exception as error:  # reported in the assertion, not swallowed
-            outcomes[index] = repr(error)
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a claim is stuck"
-    return outcomes
 
 
 def _held_units(item) -> int:
@@ -65,7 +36,7 @@ def test_twenty_organisations_race_for_the_last_five_units():
         racers.append((association, member(association, Membership.Role.VOLUNTEER)))
 
     # When 20 organisations each claim one unit at the same moment
-    outcomes = _race([
+    outcomes = race([
         (lambda org=org, user=user: services.reservation_create(actor=user, item=item, requester=org, quantity=1))
         for org, user in racers
     ])
@@ -104,7 +75,7 @@ def test_claims_racing_with_cancellations_keep_the_counters_exact():
         (lambda org=org, u=user: services.reservation_create(actor=u, item=item, requester=org, quantity=1))
         for org, user in newcomers
     ]
-    outcomes = _race(calls)
+    outcomes = race(calls)
 
     # Then both cancellations pass, at most two newcomers win, and nothing is over-committed
     assert outcomes[:2] == ["ok", "ok"], outcomes

@@ -75,14 +75,28 @@ def test_lock_out_is_per_username_on_the_page(staff, volunteer):
     assert _sign_in(Client(), "rebond-test", username="volunteer").status_code == 302
 
 
-def test_success_on_the_page_clears_the_failures(staff):
+def test_success_on_the_page_clears_the_failures_of_that_browser(staff):
+    client = Client()
+    for _ in range(9):
+        _sign_in(client, "nope")
+    assert _sign_in(client, "rebond-test").status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(9):
+        _sign_in(client, "nope")
+
+    assert _sign_in(client, "rebond-test").status_code == 302
+
+
+def test_a_success_does_not_hand_a_guesser_fresh_tries(staff):
+    """The username's own count (from any browser) survives a success: 9 + 9 guesses from
+    unknown browsers pass the username's limit of 15 even though the person signed in between."""
     for _ in range(9):
         _sign_in(Client(), "nope")
     assert _sign_in(Client(), "rebond-test").status_code == 302
     for _ in range(9):
         _sign_in(Client(), "nope")
 
-    assert _sign_in(Client(), "rebond-test").status_code == 302
+    assert _sign_in(Client(), "rebond-test").status_code == 429
 
 
 def test_session_ends_with_the_browser_and_after_a_working_day(staff):
@@ -111,7 +125,9 @@ def test_my_data_page_offers_the_download_and_the_erasure(staff):
     assert response.status_code == 200
     content = response.content.decode()
     assert 'href="/account/data/download/"' in content
-    assert 'action="/account/data/erase/"' in content and 'name="username"' in content
+    assert 'action="/account/data/erase/"' in content and 'name="password"' in content
+    # What stays, why and for how long
+    assert "procès-verbaux de cession" in content and "10 ans" in content
 
 
 def test_download_is_my_personal_data_as_json(staff):
@@ -126,10 +142,10 @@ def test_download_is_my_personal_data_as_json(staff):
     assert set(data) == set(privacy.personal_data(staff))
 
 
-def test_erasure_needs_the_username_typed(staff):
+def test_erasure_needs_the_password_again(staff):
     client = signed_in(staff)
 
-    response = client.post("/account/data/erase/", {"username": "someone-else"})
+    response = client.post("/account/data/erase/", {"password": "not-my-password"})
 
     assert response.status_code == 400
     staff.refresh_from_db()
@@ -137,10 +153,22 @@ def test_erasure_needs_the_username_typed(staff):
     assert client.get("/account/data/").status_code == 200  # still signed in
 
 
+def test_erasure_guesses_meet_the_lock_out(staff):
+    client = signed_in(staff)
+    for _ in range(10):
+        client.post("/account/data/erase/", {"password": "guess"})
+
+    response = client.post("/account/data/erase/", {"password": "rebond-test"})
+
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    staff.refresh_from_db()
+    assert staff.is_active
+
+
 def test_erasure_anonymises_and_signs_out(staff):
     client = signed_in(staff)
 
-    response = client.post("/account/data/erase/", {"username": "staff"})
+    response = client.post("/account/data/erase/", {"password": "rebond-test"})
 
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     staff.refresh_from_db()
@@ -148,6 +176,29 @@ def test_erasure_anonymises_and_signs_out(staff):
     assert not Membership.objects.filter(user=staff).exists()
     assert client.get("/account/data/").status_code == 302  # signed out
     assert not get_user_model().objects.filter(username="staff").exists()
+
+
+def test_an_account_without_password_confirms_with_a_fresh_proconnect_sign_in(proconnect, staff):
+    from accounts.emails import Method, email_verify
+    from tests.accounts.test_proconnect import _sign_in as proconnect_sign_in
+
+    staff.set_unusable_password()
+    staff.save()
+    email_verify(user=staff, method=Method.ADMIN)
+    client = Client()
+    assert proconnect_sign_in(client, proconnect, staff.email).status_code == 302
+    session = client.session
+    session["proconnect_auth_at"] -= 11 * 60  # signed in a while ago
+    session.save()
+    page = client.get("/account/data/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'name="password"' not in page and "reauth=1" in page
+    assert client.post("/account/data/erase/", {}).status_code == 400  # not confirmed again yet
+
+    assert proconnect_sign_in(client, proconnect, staff.email).status_code == 302  # "Confirm with ProConnect"
+
+    assert client.post("/account/data/erase/", {}).status_code == 302
+    staff.refresh_from_db()
+    assert privacy.is_erased(staff)
 
 
 def test_erasure_only_by_post(staff):

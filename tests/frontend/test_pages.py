@@ -48,15 +48,17 @@ def test_photos_are_served_to_signed_in_users_only(client, photo, staff):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, max-age=300"
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
 
 
 def test_photos_are_served_with_an_api_token(client, photo, staff):
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import token_issue
 
-    token = Token.objects.create(user=staff)
-    response = client.get(photo.thumbnail.url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_issue(user=staff)
+    response = client.get(photo.thumbnail.url, HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert response["Cache-Control"] == "private, max-age=300"  # a shared computer forgets it soon
 
 
 @pytest.mark.parametrize("path", ["/media/../config/settings.py", "/media/photos/x.py", "/media/photos/nothing.jpg"])

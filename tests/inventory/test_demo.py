@@ -90,13 +90,13 @@ def test_every_login_authenticates_and_every_available_item_has_a_photo_whose_fi
     load_demo()
 
     for username, _first, _last, org_key, role in demo.LOGINS:
-        user = authenticate(username=username, password="rebond-demo")
+        user = authenticate(username=username, password="rebond-demo-2026")
         assert user is not None, username
         assert user.email.endswith("@example.org")
         membership = Membership.objects.get(user=user)
         assert membership.role == role
         assert membership.organisation.name == next(s.name for s in demo.ORGANISATIONS if s.key == org_key)
-    admin = authenticate(username="admin", password="rebond-demo")
+    admin = authenticate(username="admin", password="rebond-demo-2026")
     assert admin is not None and admin.is_superuser and admin.is_staff
     assert Membership.objects.get(user__username="staff").organisation.name == "EHPAD Les Tilleuls"
     assert authenticate(username="staff", password="wrong") is None

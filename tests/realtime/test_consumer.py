@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue
 from api import consumers
 from config.asgi import application
 from inventory.models import Membership
@@ -35,7 +35,7 @@ async def _connect(path="/ws/events/", headers=(ORIGIN,)):
 def _member_with_token(factory, role):
     organisation = factory()
     user = member(organisation, role)
-    return organisation, user, Token.objects.create(user=user).key
+    return organisation, user, token_issue(user=user)[1]
 
 
 async def _send(group, event):
@@ -57,6 +57,23 @@ async def test_foreign_origin_is_refused():
 
 async def test_bad_token_is_refused():
     communicator, connected, code = await _connect("/ws/events/?token=nope")
+    assert not connected and code == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_a_token_connects_until_the_password_changes():
+    _, user, token = await _member_with_token(AssociationFactory, Membership.Role.VOLUNTEER)
+    communicator, connected, _ = await _connect(f"/ws/events/?token={token}")
+    assert connected
+    await communicator.disconnect()
+
+    @sync_to_async
+    def change_password():
+        user.set_password("une-phrase-de-passe-2026")
+        user.save()
+
+    await change_password()
+
+    communicator, connected, code = await _connect(f"/ws/events/?token={token}")
     assert not connected and code == consumers.CLOSE_UNAUTHENTICATED
 
 

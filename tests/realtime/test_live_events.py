@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue
 from config.asgi import application
 from exchange import services
 from inventory import services as inventory_services
@@ -32,7 +32,7 @@ def _world():
         "volunteer": member(association, Role.VOLUNTEER),
         "other_staff": member(other, Role.STAFF),
     }
-    tokens = {name: Token.objects.create(user=user).key for name, user in people.items()}
+    tokens = {name: token_issue(user=user)[1] for name, user in people.items()}
     return {"giver": giver, "association": association, "other": other, **people, "tokens": tokens}
 
 
