@@ -66,6 +66,8 @@ def _history_authored(user) -> list[dict]:
     """Every history entry ``user`` made, whatever the model (django-simple-history)."""
     entries = []
     for model in registered_models.values():
+        if not hasattr(model, "history"):  # the through table of a historied many-to-many (booking rules)
+            continue
         for row in model.history.filter(history_user=user).order_by("history_date"):
             entries.append({
                 "model": str(model._meta.verbose_name), "object_id": row.instance.pk if row.instance else None,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from inventory.models import Membership
 from pooling import services
 from pooling.models import Booking, BookingRules
-from tests.exchange.test_concurrency import _race
 from tests.factories import OrganisationFactory, SharedItemFactory, member
+from tests.races import race
 
 RACERS = 20
 START = dt.date(2031, 5, 5)
@@ -30,7 +30,7 @@ def test_twenty_organisations_book_overlapping_days_of_one_minibus():
         racers.append((organisation, member(organisation, Membership.Role.STAFF), n % 4))
 
     # When 20 organisations book overlapping periods at the same moment
-    outcomes = _race([
+    outcomes = race([
         (lambda org=org, user=user, shift=shift: services.booking_create(
             actor=user, item=item, requester=org, start=START + dt.timedelta(days=shift),
             end=START + dt.timedelta(days=shift + 4)))
