@@ -576,12 +576,19 @@ class Notification(models.Model):
         PICKUP_TOMORROW = "pickup_tomorrow", _("A pickup at my site tomorrow")
         PICKUP_TODAY = "pickup_today", _("My pickups today")
         FEEDBACK_REQUESTED = "feedback_requested", _("Tell us whom a delivery helped")
+        BOOKING_REQUESTED = "booking_requested", _("New booking of my shared item")
+        BOOKING_APPROVED = "booking_approved", _("My booking was approved")
+        BOOKING_DECLINED = "booking_declined", _("My booking was declined")
+        BOOKING_CANCELLED = "booking_cancelled", _("A booking was cancelled")
+        BOOKING_REMINDER = "booking_reminder", _("A booking starts or ends tomorrow")
+        BOOKING_LATE = "booking_late", _("A shared item is late back")
 
     class ObjectType(models.TextChoices):
         ITEM = "item", _("Item")
         RESERVATION = "reservation", _("Reservation")
         PICKUP = "pickup", _("Pickup")
         NEED = "need", _("Need")
+        BOOKING = "booking", _("Booking")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),

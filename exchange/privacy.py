@@ -39,6 +39,10 @@ from .models import (
 
 ERASED_PREFIX = "erased-"
 
+# More of a person's data held by other apps: ``section(user) -> (key, rows)``, registered in
+# their ``AppConfig.ready()`` (the pooling app's bookings), so this module imports none of them.
+PERSONAL_DATA_SECTIONS: list = []
+
 # What erasure keeps, why, and for how long: the "My data" page lists it.
 RETAINED = [
     {
@@ -75,6 +79,8 @@ def _history_authored(user) -> list[dict]:
     """Every history entry ``user`` made, whatever the model (django-simple-history)."""
     entries = []
     for model in registered_models.values():
+        if not hasattr(model, "history"):  # the through table of a historied many-to-many (booking rules)
+            continue
         for row in model.history.filter(history_user=user).order_by("history_date"):
             entries.append({
                 "model": str(model._meta.verbose_name), "object_id": row.instance.pk if row.instance else None,
@@ -176,6 +182,7 @@ def personal_data(user) -> dict:
         ],
         "history_authored": _history_authored(user),
         "retained_after_erasure": [{key: str(value) for key, value in entry.items()} for entry in RETAINED],
+        **dict(section(user) for section in PERSONAL_DATA_SECTIONS),
         "exported_at": _iso(timezone.now()),
     }
 

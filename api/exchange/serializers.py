@@ -337,10 +337,35 @@ class ImpactKpiSerializer(serializers.Serializer):
     )
 
 
+class ImpactTotalsSerializer(ImpactFiguresSerializer):
+    shared_uses = serializers.IntegerField(
+        help_text="Shared-equipment bookings returned in the period (not in the reuse figures above).")
+    purchases_avoided = serializers.IntegerField(
+        help_text="Estimate: each organisation that used a shared item in a year counts as one purchase avoided.")
+
+
+class SharedItemUseSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    title = serializers.CharField()
+    uses = serializers.IntegerField()
+    facilities = serializers.IntegerField(help_text="Organisations that used it.")
+
+
+class SharingSerializer(serializers.Serializer):
+    shared_uses = serializers.IntegerField()
+    facilities = serializers.IntegerField(help_text="Organisations that used shared equipment.")
+    items_shared = serializers.IntegerField()
+    purchases_avoided = serializers.IntegerField(help_text="A labelled estimate (see /methodology/).")
+    purchases_avoided_value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
+    purchases_avoided_co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    items = SharedItemUseSerializer(many=True)
+
+
 class ImpactSummarySerializer(serializers.Serializer):
-    totals = ImpactFiguresSerializer()
+    totals = ImpactTotalsSerializer()
     groups = ImpactGroupSerializer(many=True)
     kpis = ImpactKpiSerializer()
+    sharing = SharingSerializer(help_text="Shared equipment (mutualisation), kept apart from the reuse figures.")
 
 
 

@@ -21,6 +21,7 @@ from exchange import agec, calendar, exports, maps, opendata, privacy, push, rep
 from exchange import permissions as exchange_permissions
 from exchange.models import PushSubscription, Vehicle
 from inventory.models import SiteSettings
+from pooling import selectors as pooling_selectors
 
 from .serializers import (
     AgecQuerySerializer,
@@ -287,7 +288,8 @@ def _records(request, query: dict):
 
 class ImpactSummaryView(APIView):
     """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped, and the key figures
-    of the period (as on the dashboard; see /methodology/).
+    of the period (as on the dashboard; see /methodology/). Shared equipment is counted apart:
+    ``totals.shared_uses`` and ``totals.purchases_avoided`` (an estimate), detailed in ``sharing``.
 
     A donation counts when delivered, a loan when returned. The département sees every
     record; others the records their organisations gave or received."""
@@ -306,6 +308,12 @@ class ImpactSummaryView(APIView):
             records=selectors.visible_impact_records(request.user), items=selectors.impact_items(request.user),
             date_from=query.get("from"), date_to=query.get("to"),
         )
+        summary["sharing"] = reports.sharing_figures(
+            bookings=pooling_selectors.visible_shared_uses(request.user),
+            date_from=query.get("from"), date_to=query.get("to"),
+        )
+        summary["totals"] = {**summary["totals"], "shared_uses": summary["sharing"]["shared_uses"],
+                             "purchases_avoided": summary["sharing"]["purchases_avoided"]}
         return Response(ImpactSummarySerializer(summary).data)
 
 
