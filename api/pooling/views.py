@@ -15,6 +15,7 @@ from api import parsers as api_parsers
 from api.exchange.serializers import ReasonSerializer
 from api.exchange.views import _IgnoreFormatParameter, _valid, _valid_query
 from api.history import HistoryEntrySerializer, history_entries
+from api.idempotency import IdempotentMixin
 from api.schema import CONFLICT
 from inventory import permissions
 from pooling import labels, selectors, services
@@ -34,7 +35,8 @@ PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, descriptio
 
 @extend_schema_view(create=extend_schema(responses={201: BookingSerializer, 409: CONFLICT}))
 class BookingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Bookings of shared equipment: those of the user's organisations, those of their items,
     or all for the département. Each action moves a booking one step along its workflow."""
