@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken
 from accounts.tokens import TokenAuthentication, token_issue
 from api import parsers as api_parsers
-from api.schema import ErrorSerializer
+from api.schema import VALIDATION_ERROR, ErrorSerializer
 from inventory import lockout
 
 
@@ -51,7 +51,7 @@ class TokenView(APIView):
         request=CredentialsSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Wrong credentials."),
+            400: OpenApiResponse(VALIDATION_ERROR, description="Wrong or missing credentials."),
             429: OpenApiResponse(ErrorSerializer, description="Locked out; see Retry-After."),
         },
         auth=[],

@@ -3,8 +3,12 @@
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import IdempotentMixin
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -35,12 +39,29 @@ VALIDATION_ERROR = {
 }
 
 CONFLICT = OpenApiResponse(WorkflowErrorSerializer, description="Workflow conflict (see `code`).")
+KEY_REUSED = OpenApiResponse(
+    WorkflowErrorSerializer, description="`idempotency_key_reused`: the Idempotency-Key came with another request.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER, OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
+    description="A key of your choosing (a UUID; 1 to 255 visible ASCII characters). A repeat with the same key "
+    "within 24 hours returns the first answer (with `Idempotent-Replayed: true`) and changes nothing.",
+)
 TOO_LARGE = OpenApiResponse(VALIDATION_ERROR, description="Upload or request body too large.")
 
 
 class AutoSchema(openapi.AutoSchema):
     """Adds 400/401/403/404/429 (and 409/413/415 on writes) to every operation that does not
     already describe them, so clients and Schemathesis know every status we may answer."""
+
+    def _idempotent(self) -> bool:
+        return self.method == "POST" and isinstance(self.view, IdempotentMixin)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
 
     def _error_responses(self) -> dict:
         errors = {
@@ -54,6 +75,8 @@ class AutoSchema(openapi.AutoSchema):
             errors["409"] = CONFLICT
             errors["413"] = TOO_LARGE
             errors["415"] = OpenApiResponse(ErrorSerializer, description="Unsupported request content type.")
+        if self._idempotent():
+            errors["422"] = KEY_REUSED
         return errors
 
     def _get_response_bodies(self, direction="response"):

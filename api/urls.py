@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from api.auth import LogoutView, TokenView
 from api.exchange import views as exchange_views
 from api.inventory import views as inventory_views
+from api.pooling import views as pooling_views
 
 router = DefaultRouter()
 router.register("organisations", inventory_views.OrganisationViewSet, basename="organisation")
@@ -20,6 +21,7 @@ router.register("tours", exchange_views.TourViewSet, basename="tour")
 router.register("needs", exchange_views.NeedViewSet, basename="need")
 router.register("push-subscriptions", exchange_views.PushSubscriptionViewSet, basename="push-subscription")
 router.register("transfer-exceptions", exchange_views.TransferExceptionViewSet, basename="transfer-exception")
+router.register("bookings", pooling_views.BookingViewSet, basename="booking")
 
 
 
@@ -43,6 +45,9 @@ urlpatterns = [
     path("impact/communes.geojson", exchange_views.CommunesGeoJSONView.as_view(), name="impact-communes"),
     path("open-data/datapackage.json", exchange_views.OpenDataPackageView.as_view(), name="open-data"),
     path("open-data/<slug:name>.csv", exchange_views.OpenDataResourceView.as_view(), name="open-data-resource"),
+    path("items/<int:pk>/availability/", pooling_views.AvailabilityView.as_view(), name="item-availability"),
+    path("items/<int:pk>/label.pdf", pooling_views.ItemLabelView.as_view(), name="item-label"),
+    path("labels.pdf", pooling_views.LabelsView.as_view(), name="labels"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

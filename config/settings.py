@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "inventory",
     "exchange",
+    "pooling",
     "api",
 ]
 
@@ -312,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Bookings' statuses appear in several components (bookings, availability): one name.
+    "ENUM_NAME_OVERRIDES": {"BookingStatusEnum": "pooling.models.Booking.Status"},
 }
 
 # API tokens (django-rest-knox, accounts.tokens): hashed, expiring a week after their last
@@ -387,6 +390,10 @@ REBOND_INVITATION_DAYS = int(env("REBOND_INVITATION_DAYS", "7"))
 # establishments may claim a public giver's item, then partner associations as long again
 # (an organisation's own ``internal_first_days`` wins). 0: no window.
 REBOND_INTERNAL_FIRST_DAYS = int(env("REBOND_INTERNAL_FIRST_DAYS", "0"))
+
+# The address people reach Rebond at (``https://rebond.example.fr``), for links that leave the
+# site: the QR labels of shared equipment. Empty: taken from the request that prints them.
+REBOND_SITE_URL = env("DJANGO_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

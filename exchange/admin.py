@@ -45,18 +45,24 @@ def _run_for_each(modeladmin, request, queryset, call, done_message):
         modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
 
 
-def _run_reservation_action(modeladmin, request, queryset, action, call, done_message):
-    """Run ``action`` on each selected claim where ``selectors.reservation_actions`` allows it
-    (the same rule as the pages' buttons); the others are listed as skipped."""
+def run_allowed_action(modeladmin, request, queryset, action, actions_of, call, done_message):
+    """Run ``action`` on each selected object where ``actions_of(user, obj, roles)`` allows it
+    (the selector the pages' buttons follow: ``reservation_actions``, the pooling app's
+    ``booking_actions``); the others are listed as skipped."""
     roles = Roles(request.user)
 
-    def checked(reservation):
-        if action not in selectors.reservation_actions(request.user, reservation, roles):
+    def checked(obj):
+        if action not in actions_of(request.user, obj, roles):
             raise WorkflowError("invalid_transition", _("not possible now (status: %(status)s)")
-                                % {"status": reservation.get_status_display()})
-        call(reservation)
+                                % {"status": obj.get_status_display()})
+        call(obj)
 
-    _run_for_each(modeladmin, request, queryset.select_related("item__category"), checked, done_message)
+    _run_for_each(modeladmin, request, queryset, checked, done_message)
+
+
+def _run_reservation_action(modeladmin, request, queryset, action, call, done_message):
+    run_allowed_action(modeladmin, request, queryset.select_related("item__category"), action,
+                       selectors.reservation_actions, call, done_message)
 
 
 #

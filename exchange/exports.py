@@ -143,6 +143,7 @@ def impact_header() -> list[str]:
         _("Date"), _("Kind"), _("Reservation"), _("Giver"), _("Receiver"), _("Commune"), _("Category"),
         _("Beneficiary public"), _("Quantity"), _("Weight (kg)"), _("Avoided emissions (kg CO2e)"),
         _("Value (EUR)"), _("Loan days"), _("People helped"),
+        _("Weight basis"),  # added last: scripts that read the earlier columns by position keep working
     ]
 
 
@@ -151,6 +152,7 @@ def impact_row(record) -> list:
         record.date, record.get_kind_display(), record.reservation_id, record.giver.name, record.receiver.name,
         record.commune.name, record.category.name, record.get_beneficiary_display(), record.quantity,
         record.kg, record.co2e_kg, record.value_eur, record.loan_days, _people_helped(record),
+        record.get_kg_basis_display(),
     ]
 
 

@@ -212,11 +212,17 @@ class ReservationQuerySet(models.QuerySet):
         return self.filter(status__in=states.OPEN)
 
 
+# A weight measured at collection above this is a typing slip, not a load: 3.5 t is the
+# gross weight of the largest vehicle a B licence drives (the associations' vans).
+WEIGHT_MAX_KG = Decimal("3500")
+
+
 class Reservation(models.Model):
     """A claim by an organisation on some units of an item."""
 
     # Reasons people give (decline, cancel, withdraw, exceptions) are kept whole up to this length.
     REASON_MAX_LENGTH = 1000
+    WEIGHT_MAX_KG = WEIGHT_MAX_KG
 
     class Status(models.TextChoices):
         REQUESTED = states.REQUESTED, _("Requested")
@@ -260,6 +266,10 @@ class Reservation(models.Model):
         Pickup, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations",
         verbose_name=_("pickup"),
     )
+    weight_kg = models.DecimalField(
+        _("weight measured (kg)"), max_digits=7, decimal_places=2, null=True, blank=True,
+        help_text=_("What the volunteer weighed at collection; the impact record then uses it."),
+    )
     reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was declined, cancelled or expired."))
     transfer_rule = models.CharField(_("transfer rule"), max_length=40, blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
@@ -287,6 +297,10 @@ class Reservation(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(mode="donation") | Q(return_by__isnull=False), name="reservation_loan_has_return_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True) | Q(weight_kg__gt=0, weight_kg__lte=WEIGHT_MAX_KG),
+                name="reservation_weight_measured_in_range",
             ),
         ]
 
@@ -410,6 +424,10 @@ class ImpactRecord(models.Model):
         DONATION = "donation", _("Donation")
         LOAN = "loan", _("Loan (pooled use)")
 
+    class KgBasis(models.TextChoices):
+        MEASURED = "measured", _("Measured")
+        ESTIMATED = "estimated", _("Estimated")
+
     reservation = models.ForeignKey(
         Reservation, on_delete=models.PROTECT, related_name="impact_records", verbose_name=_("reservation"),
     )
@@ -417,6 +435,10 @@ class ImpactRecord(models.Model):
     date = models.DateField(_("date"), db_index=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     kg = models.DecimalField(_("weight (kg)"), max_digits=12, decimal_places=3)
+    kg_basis = models.CharField(
+        _("weight basis"), max_length=10, choices=KgBasis.choices, default=KgBasis.ESTIMATED,
+        help_text=_("Measured: weighed at collection; estimated: quantity × unit weight."),
+    )
     co2e_kg = models.DecimalField(_("avoided emissions (kg CO2e)"), max_digits=12, decimal_places=3)
     value_eur = models.DecimalField(_("value (EUR)"), max_digits=12, decimal_places=2)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
@@ -453,6 +475,7 @@ class ImpactRecord(models.Model):
         verbose_name_plural = _("impact records")
         constraints = [
             models.UniqueConstraint(fields=["reservation", "kind"], name="impact_once_per_reservation_and_kind"),
+            models.CheckConstraint(condition=Q(kg_basis__in=["measured", "estimated"]), name="impact_kg_basis_known"),
         ]
 
     def __str__(self) -> str:
@@ -553,12 +576,19 @@ class Notification(models.Model):
         PICKUP_TOMORROW = "pickup_tomorrow", _("A pickup at my site tomorrow")
         PICKUP_TODAY = "pickup_today", _("My pickups today")
         FEEDBACK_REQUESTED = "feedback_requested", _("Tell us whom a delivery helped")
+        BOOKING_REQUESTED = "booking_requested", _("New booking of my shared item")
+        BOOKING_APPROVED = "booking_approved", _("My booking was approved")
+        BOOKING_DECLINED = "booking_declined", _("My booking was declined")
+        BOOKING_CANCELLED = "booking_cancelled", _("A booking was cancelled")
+        BOOKING_REMINDER = "booking_reminder", _("A booking starts or ends tomorrow")
+        BOOKING_LATE = "booking_late", _("A shared item is late back")
 
     class ObjectType(models.TextChoices):
         ITEM = "item", _("Item")
         RESERVATION = "reservation", _("Reservation")
         PICKUP = "pickup", _("Pickup")
         NEED = "need", _("Need")
+        BOOKING = "booking", _("Booking")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user"),

@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .models import Notification, NotificationPreference, PersonalSettings
@@ -42,6 +42,13 @@ def _message(kind: str, context: dict) -> str:
             "item": context["reservation"].item}
     if kind == Kind.FEEDBACK_REQUESTED:
         return _("%(item)s was delivered: how many people will it help?") % {"item": context["reservation"].item}
+    if kind in BOOKING_MESSAGES:
+        booking = context["booking"]
+        return BOOKING_MESSAGES[kind](context) % {
+            "item": booking.item, "requester": booking.requester, "quantity": booking.quantity,
+            "start": formats.date_format(booking.start, "SHORT_DATE_FORMAT"),
+            "last": formats.date_format(booking.last_day, "SHORT_DATE_FORMAT"),
+        }
     if kind == Kind.NEED_MATCHED:
         return _("A new item matches your need: %(item)s.") % {"item": context["item"]}
     if kind == Kind.PICKUP_TOMORROW:
@@ -56,8 +63,22 @@ def _message(kind: str, context: dict) -> str:
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
+# Shared equipment (``pooling``): one line each, filled with the booking's item, dates and requester.
+BOOKING_MESSAGES = {
+    Kind.BOOKING_REQUESTED: lambda c: _(
+        "%(requester)s asks to book %(quantity)s × %(item)s from %(start)s to %(last)s."),
+    Kind.BOOKING_APPROVED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s is approved."),
+    Kind.BOOKING_DECLINED: lambda c: _("Your booking of %(item)s from %(start)s to %(last)s was declined."),
+    Kind.BOOKING_CANCELLED: lambda c: _("The booking of %(item)s from %(start)s to %(last)s was cancelled."),
+    Kind.BOOKING_REMINDER: lambda c: (
+        _("Reminder: the booking of %(item)s by %(requester)s starts tomorrow (%(start)s).") if c["moment"] == "start"
+        else _("Reminder: %(item)s, booked by %(requester)s, is due back after %(last)s.")),
+    Kind.BOOKING_LATE: lambda c: _("%(item)s, booked by %(requester)s until %(last)s, has not been checked in."),
+}
+
+
 def _time(moment) -> str:
-    from django.utils import formats, timezone
+    from django.utils import timezone
 
     return formats.time_format(timezone.localtime(moment), "TIME_FORMAT")
 
@@ -76,6 +97,8 @@ def url_for(object_type: str, object_id: int, kind: str) -> str:
         return reverse("claims")
     if kind == Kind.FEEDBACK_REQUESTED:
         return reverse("reservation_feedback", args=[object_id])
+    if object_type == Notification.ObjectType.BOOKING:  # the owner's staff answer from "our items"
+        return reverse("my_bookings") + ("?side=items" if kind == Kind.BOOKING_REQUESTED else "")
     return reverse("my_reservations")
 
 
@@ -121,7 +144,8 @@ def notify(*, users, kind: str, obj, context: dict) -> list[Notification]:
                     notifications.append(Notification(user=user, kind=kind, message=message, object_type=object_type,
                                                       object_id=obj.pk))
                 if wanted[user.pk]["email"] and user.email:
-                    body = render_to_string(f"exchange/email/{kind}.txt", {**context, "user": user})
+                    body = render_to_string(f"exchange/email/{kind}.txt",
+                                            {**context, "user": user, "message": message})
                     mails.append((_("Rebond: %(message)s") % {"message": message}, body, user.email))
                 if wanted[user.pk]["push"]:
                     pushes.append((user.pk, {"type": kind, "title": title, "body": message, "url": url}))

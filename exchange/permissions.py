@@ -96,14 +96,21 @@ def reservation_refusal(user, reservation: Reservation, action: str, roles: Role
     permission rule of the reservation actions, separation of duties included (nobody
     approves a claim of an organisation they belong to, nobody collects from a giver whose
     staff they are). Pass ``roles`` when checking a list."""
-    rule = _RULES.get(action)
+    return refusal_by_rules(_RULES, action, lambda: _Sides(roles or Roles(user), reservation))
+
+
+def refusal_by_rules(rules: dict, action: str, sides) -> Forbidden | None:
+    """Read a table ``{action: (who may, refusal message, who is barred by separation of
+    duties or None, its message)}`` for one action; ``sides()`` says where the user stands.
+    The one reading of the claims' table above and of the bookings' (``pooling.permissions``)."""
+    rule = rules.get(action)
     if rule is None:
         return Forbidden("forbidden", _("Unknown action."))
     allowed, message, barred, barred_message = rule
-    sides = _Sides(roles or Roles(user), reservation)
-    if not allowed(sides):
+    where = sides()
+    if not allowed(where):
         return Forbidden("forbidden", message)
-    if barred is not None and barred(sides):
+    if barred is not None and barred(where):
         return Forbidden("separation_of_duties", barred_message)
     return None
 

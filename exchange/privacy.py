@@ -4,7 +4,8 @@ Erasure keeps every reservation, history row and impact record — the départem
 must not change — but leaves nothing that names the person outside the legal records listed
 in ``RETAINED``: the account row stays (history points at it) with an anonymous username, no
 name, no e-mail and no usable password; the person's memberships, sessions, API tokens,
-notifications and verified address are removed, and so is their address on the invitations
+notifications, verified address, push subscriptions, calendar address and
+notification settings are removed, and so is their address on the invitations
 they received (history copies included).
 """
 
@@ -22,9 +23,25 @@ from accounts.tokens import tokens_revoke_all
 from inventory.history import attribute
 from inventory.models import Invitation, Item, Membership
 
-from .models import DeliveryFeedback, Need, Notification, Pickup, Reservation, Tour, TransferRecord
+from .models import (
+    DeliveryFeedback,
+    Need,
+    Notification,
+    NotificationPreference,
+    PersonalSettings,
+    Pickup,
+    PushSubscription,
+    Reminder,
+    Reservation,
+    Tour,
+    TransferRecord,
+)
 
 ERASED_PREFIX = "erased-"
+
+# More of a person's data held by other apps: ``section(user) -> (key, rows)``, registered in
+# their ``AppConfig.ready()`` (the pooling app's bookings), so this module imports none of them.
+PERSONAL_DATA_SECTIONS: list = []
 
 # What erasure keeps, why, and for how long: the "My data" page lists it.
 RETAINED = [
@@ -62,6 +79,8 @@ def _history_authored(user) -> list[dict]:
     """Every history entry ``user`` made, whatever the model (django-simple-history)."""
     entries = []
     for model in registered_models.values():
+        if not hasattr(model, "history"):  # the through table of a historied many-to-many (booking rules)
+            continue
         for row in model.history.filter(history_user=user).order_by("history_date"):
             entries.append({
                 "model": str(model._meta.verbose_name), "object_id": row.instance.pk if row.instance else None,
@@ -144,8 +163,26 @@ def personal_data(user) -> dict:
             {"kind": n.kind, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
             for n in Notification.objects.filter(user=user)
         ],
+        "settings": [
+            {"language": p.language, "calendar_address": bool(p.calendar_token)}
+            for p in PersonalSettings.objects.filter(user=user)
+        ],
+        "notification_preferences": [
+            {"kind": p.kind, "in_app": p.in_app, "email": p.email, "push": p.push}
+            for p in NotificationPreference.objects.filter(user=user)
+        ],
+        "push_subscriptions": [
+            {"endpoint": p.endpoint, "device": p.user_agent, "created_at": _iso(p.created_at),
+             "last_used_at": _iso(p.last_used_at)}
+            for p in PushSubscription.objects.filter(user=user)
+        ],
+        "reminders": [
+            {"pickup": r.pickup_id, "kind": r.kind, "sent_at": _iso(r.sent_at)}
+            for r in Reminder.objects.filter(user=user)
+        ],
         "history_authored": _history_authored(user),
         "retained_after_erasure": [{key: str(value) for key, value in entry.items()} for entry in RETAINED],
+        **dict(section(user) for section in PERSONAL_DATA_SECTIONS),
         "exported_at": _iso(timezone.now()),
     }
 
@@ -168,6 +205,9 @@ def user_erase(*, actor, user) -> None:
         attribute(membership, actor=None, reason=_("Account erased at the person's request"))
         membership.delete()
     Notification.objects.filter(user=user).delete()
+    # What reaches the person outside Rebond stops: pushes, the calendar address, reminders.
+    for model in (PushSubscription, PersonalSettings, NotificationPreference, Reminder):
+        model.objects.filter(user=user).delete()
     tokens_revoke_all(user=user)
     VerifiedEmail.objects.filter(user=user).delete()
     _erase_invited_address(user)

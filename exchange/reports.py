@@ -16,13 +16,14 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -39,6 +40,12 @@ PERIODS = ("month", "quarter", "year")
 
 FIGURES = {
     "items": Coalesce(Sum("quantity"), Value(0)),
+    # The part of ``kg`` weighed at collection rather than estimated (kg_basis "measured").
+    # Before "kg": within one annotate(), a later Sum("kg") would name the "kg" sum, not the column.
+    "kg_measured": Coalesce(
+        Sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)), Value(Decimal("0")),
+        output_field=ImpactRecord._meta.get_field("kg"),
+    ),
     "kg": Coalesce(Sum("kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("kg")),
     "co2e_kg": Coalesce(Sum("co2e_kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("co2e_kg")),
     "value_eur": Coalesce(
@@ -56,7 +63,9 @@ FIGURE_NAMES = (*FIGURES, "people_helped")
 
 
 # SQLite sums decimals as floats: give every sum back at the column's precision.
-_STEPS = {"kg": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01")}
+_STEPS = {
+    "kg": Decimal("0.001"), "kg_measured": Decimal("0.001"), "co2e_kg": Decimal("0.001"), "value_eur": Decimal("0.01"),
+}
 
 
 def _exact(row: dict) -> dict:
@@ -204,8 +213,10 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
     return {"totals": totals, "groups": groups}
 
 
-FIGURES_ZERO = {"items": 0, "kg": Decimal("0.000"), "co2e_kg": Decimal("0.000"), "value_eur": Decimal("0.00"),
-                "reservations": 0, "people_helped": 0}
+FIGURES_ZERO = {
+    "items": 0, "kg": Decimal("0.000"), "kg_measured": Decimal("0.000"), "co2e_kg": Decimal("0.000"),
+    "value_eur": Decimal("0.00"), "reservations": 0, "people_helped": 0,
+}
 
 
 #
@@ -228,7 +239,8 @@ def impact_kpis(
 
     - ``items_reused``: units given away (donation records); ``loans`` and ``loan_days``: the
       loan records and the sum of their days; ``kg``, ``co2e_kg``, ``value_eur``: sums of
-      every record's frozen figures;
+      every record's frozen figures; ``kg_measured``: the part of ``kg`` weighed at
+      collection, ``kg_measured_share`` its percentage of ``kg`` (None without kg);
     - ``givers`` / ``receivers``: organisations with at least one record as giver / receiver;
     - ``needs_met``: distinct needs served by the records, ``need_units`` their units;
     - ``people_helped``: what the receivers said the counted claims helped (those who answered);
@@ -246,6 +258,7 @@ def impact_kpis(
         items_reused=Coalesce(Sum("quantity", filter=donation), Value(0)),
         loans=Count("pk", filter=loan),
         loan_days=Coalesce(Sum("loan_days", filter=loan), Value(0)),
+        kg_measured=FIGURES["kg_measured"],  # before kg (see FIGURES)
         kg=FIGURES["kg"],
         co2e_kg=FIGURES["co2e_kg"],
         value_eur=FIGURES["value_eur"],
@@ -255,6 +268,9 @@ def impact_kpis(
         need_units=Coalesce(Sum("quantity", filter=Q(reservation__need__isnull=False)), Value(0)),
     ))
     kpis["people_helped"] = period.filter(feedback__isnull=False).aggregate(n=PEOPLE_HELPED)["n"]
+    kpis["kg_measured_share"] = (
+        (kpis["kg_measured"] / kpis["kg"] * 100).quantize(Decimal("0.1")) if kpis["kg"] else None
+    )
     kpis["reuse_rate"], kpis["published"], kpis["taken"] = _reuse_rate(items, date_from, date_to)
     kpis["median_days"] = _median_days(period)
     return kpis
@@ -360,3 +376,61 @@ def impact_by_commune(*, records: QuerySet[ImpactRecord], side: str) -> dict[str
     summary = impact_summary(records=records, group_by=group_by)
     return {group["key"]: {name: group[name] for name in FIGURE_NAMES} for group in summary["groups"]
             if group["key"]}
+
+
+#
+# Shared equipment (mutualisation): uses and purchases avoided, kept apart from reuse
+#
+def sharing_figures(*, bookings: QuerySet, date_from: datetime.date | None, date_to: datetime.date | None) -> dict:
+    """What sharing equipment achieved in a period, from returned bookings (``pooling.Booking``,
+    the reader's scope from ``pooling.selectors.visible_shared_uses``), dated by their return.
+
+    Never added to the reuse figures above: a shared item stays with its owner, nothing left
+    the waste stream and no unit changed hands. Figures (see the methodology page):
+
+    - ``shared_uses``: bookings returned; ``facilities``: distinct organisations that used
+      shared items; ``items_shared``: distinct items used;
+    - ``purchases_avoided``, an estimate: each distinct organisation that used an item in a
+      calendar year counts as one purchase of that item avoided (the owner never books its
+      own); ``purchases_avoided_value_eur`` / ``_co2e_kg`` value each at the largest number of
+      units that organisation booked that year × the unit value (the item's, else its
+      category's) and the category's avoided emissions, frozen on the booking at its return;
+    - ``items``: per item, its uses and the facilities that used it (most used first).
+
+    One query, whatever the number of bookings.
+    """
+    if date_from:
+        bookings = bookings.filter(returned_at__date__gte=date_from)
+    if date_to:
+        bookings = bookings.filter(returned_at__date__lte=date_to)
+    rows = (
+        bookings.order_by()
+        .values("item_id", "item__title", "requester_id", year=ExtractYear("returned_at"))
+        .annotate(uses=Count("pk"), units=Max("quantity"), unit_value=Max("unit_value_eur"),
+                  unit_co2e=Max("unit_co2e_kg"))
+    )
+    uses, value, co2e = 0, Decimal("0"), Decimal("0")
+    facilities, per_item = set(), {}
+    purchases = 0
+    for row in rows:
+        uses += row["uses"]
+        purchases += 1
+        facilities.add(row["requester_id"])
+        value += row["units"] * Decimal(row["unit_value"] or 0)
+        co2e += row["units"] * Decimal(row["unit_co2e"] or 0)
+        entry = per_item.setdefault(row["item_id"], {"item": row["item_id"], "title": row["item__title"], "uses": 0,
+                                                     "facility_ids": set()})
+        entry["uses"] += row["uses"]
+        entry["facility_ids"].add(row["requester_id"])
+    items = sorted(
+        ({"item": e["item"], "title": e["title"], "uses": e["uses"], "facilities": len(e["facility_ids"])}
+         for e in per_item.values()),
+        key=lambda e: (-e["uses"], e["title"]),
+    )
+    return {
+        "shared_uses": uses, "facilities": len(facilities), "items_shared": len(per_item),
+        "purchases_avoided": purchases,
+        "purchases_avoided_value_eur": value.quantize(_STEPS["value_eur"]),
+        "purchases_avoided_co2e_kg": co2e.quantize(_STEPS["co2e_kg"]),
+        "items": items,
+    }

@@ -115,9 +115,9 @@ def open_needs_by_commune(user) -> dict[str, dict]:
 
 
 def need_matches(need: Need) -> QuerySet[Item]:
-    """Available items in the need's category or its sub-categories, from other organisations."""
+    """Available items to give in the need's category or its sub-categories, from other organisations."""
     return Item.objects.filter(
-        status=Item.Status.AVAILABLE, category__in=need.category.descendant_ids(),
+        status=Item.Status.AVAILABLE, mode=Item.Mode.GIVE, category__in=need.category.descendant_ids(),
     ).exclude(owner_id=need.organisation_id)
 
 

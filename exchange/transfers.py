@@ -58,9 +58,11 @@ def _number(reservation: Reservation, version: int) -> str:
     return f"RB-{timezone.localdate():%Y}-{reservation.pk:06d}-v{version}"
 
 
-def render_pdf(context: dict) -> bytes:
+def render_pdf(context: dict, template: str = "exchange/transfer_record.html") -> bytes:
+    """A PDF from a Django template, in French (xhtml2pdf): the transfer records, and the QR
+    label sheets of ``pooling.labels``."""
     with translation.override("fr"):
-        return pdf_from_template("exchange/transfer_record.html", context)
+        return pdf_from_template(template, context)
 
 
 def transfer_record_issue(

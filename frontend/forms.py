@@ -87,17 +87,25 @@ class ItemForm(OrganisationChoiceMixin, forms.ModelForm):
     class Meta:
         model = Item
         fields = [
-            "title", "category", "condition", "quantity", "description",
+            "title", "category", "condition", "mode", "quantity", "description",
             "floor", "has_lift", "opening_hours", "pickup_notes",
             "width_cm", "depth_cm", "height_cm", "unit_weight_kg",
             "available_from", "available_until", "inventory_number",
         ]
         widgets = {
+            "mode": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 3}),
             "pickup_notes": forms.Textarea(attrs={"rows": 2}),
             "available_from": DateInput(),
             "available_until": DateInput(),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].required = False  # to give, unless chosen otherwise
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or (self.instance.mode if self.instance.pk else Item.Mode.GIVE)
 
     def item_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -146,6 +154,8 @@ class HandoverCodeForm(FieldTemplateMixin, forms.Form):
     )
     # The signature drawn at the door (a PNG data URL set by the signature pad; checked by the service).
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=SIGNATURE_FIELD_MAX)
+    # What the volunteer weighed, as typed ("12,5"); the service checks it (exchange.services.clean_weight).
+    weight_kg = forms.CharField(required=False, max_length=12)
 
 
 class NeedForm(OrganisationChoiceMixin, forms.Form):
@@ -399,3 +409,68 @@ class AgecFlatRateForm(FieldTemplateMixin, forms.Form):
 class OpenDataPublicationForm(forms.Form):
     published = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why"), required=False, max_length=100)
+#
+# Shared equipment
+#
+class BookingForm(OrganisationChoiceMixin, forms.Form):
+    """A booking from the item's calendar; ``pooling.services.booking_check`` explains a
+    conflict before it is sent and ``booking_create`` decides, under the item's lock."""
+
+    start = forms.DateField(label=_("First day"), widget=DateInput())
+    last_day = forms.DateField(label=_("Last day"), widget=DateInput(),
+                               help_text=_("Included: bring it back after this day."))
+    quantity = forms.IntegerField(label=_("Units"), min_value=1, initial=1, required=False)
+    repeat_weeks = forms.IntegerField(
+        label=_("Repeat each week for"), min_value=0, max_value=52, initial=0, required=False,
+        help_text=_("0: once. 3: these days in each of the next 3 weeks too (all or nothing)."),
+    )
+    purpose = forms.CharField(
+        label=_("What is it for?"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+
+    def __init__(self, *args, item, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].widget.attrs["max"] = item.quantity  # a hint; the service decides
+        if item.quantity == 1:
+            self.fields["quantity"].widget = forms.HiddenInput()
+        self.set_organisations(organisations, _("Book for"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("last_day") and data["last_day"] < data["start"]:
+            self.add_error("last_day", _("The last day is before the first."))
+        return data
+
+    def booking_fields(self) -> dict:
+        from datetime import timedelta
+
+        data = self.cleaned_data
+        return {
+            "requester": self.chosen_organisation(), "start": data["start"],
+            "end": data["last_day"] + timedelta(days=1), "quantity": data.get("quantity") or 1,
+            "repeat_weeks": data.get("repeat_weeks") or 0,
+        }
+
+
+class BookingRulesForm(FieldTemplateMixin, forms.ModelForm):
+    class Meta:
+        from pooling.models import BookingRules
+
+        model = BookingRules
+        fields = ["auto_approve", "max_days", "lead_days", "audience", "organisations"]
+        widgets = {"organisations": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = Organisation.objects.exclude(kind=Organisation.Kind.DEPARTMENT)
+
+
+class CheckInForm(FieldTemplateMixin, forms.Form):
+    condition_note = forms.CharField(
+        label=_("Condition on return"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Anything damaged, missing or to clean?"),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )

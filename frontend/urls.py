@@ -1,9 +1,13 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting
+from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting, road, sharing
 
 urlpatterns = [
     path("", core.home, name="home"),
+    # The installable app: manifest, service worker (scope /), the page shown without signal
+    path("manifest.webmanifest", road.manifest, name="web_manifest"),
+    path("sw.js", road.service_worker, name="service_worker"),
+    path("offline/", road.offline, name="offline"),
     # My personal data (GDPR): download, erasure
     path("account/data/", accounts.my_data, name="my_data"),
     path("account/data/download/", accounts.my_data_download, name="my_data_download"),
@@ -41,6 +45,15 @@ urlpatterns = [
     path("pickups/<int:pk>/volunteers/", exchange.pickup_assign, name="pickup_assign"),
     path("pickups/<int:pk>/<slug:outcome>/", exchange.pickup_outcome, name="pickup_outcome"),
     path("tours/<int:pk>/optimise/", exchange.tour_optimise, name="tour_optimise"),
+    # Shared equipment: calendars, bookings, labels and the camera
+    path("shared/<int:pk>/", sharing.item_calendar, name="shared_item"),
+    path("shared/<int:pk>/check/", sharing.booking_check, name="booking_check"),
+    path("shared/<int:pk>/book/", sharing.booking_create, name="booking_create"),
+    path("shared/<int:pk>/rules/", sharing.booking_rules, name="booking_rules"),
+    path("bookings/", sharing.my_bookings, name="my_bookings"),
+    path("bookings/<int:pk>/<slug:action>/", sharing.booking_action, name="booking_action"),
+    path("s/<str:code>", sharing.label_open, name="label_open"),
+    path("scan/", sharing.scan, name="scan"),
     # Needs and notifications
     path("needs/", exchange.needs, name="needs"),
     path("needs/new/", exchange.need_create, name="need_create"),

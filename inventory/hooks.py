@@ -10,3 +10,8 @@ from collections.abc import Callable
 
 # Called as ``hook(item=item)`` by ``inventory.services.item_publish`` after the item is saved.
 on_item_published: list[Callable] = []
+
+# Called as ``hook(item=item, actor=actor, reason=reason)`` when an item is withdrawn or expires
+# (``exchange.services.items.close_item``), inside that transaction, the item row locked:
+# e.g. the pooling app cancelling the open bookings of a shared item.
+on_item_closed: list[Callable] = []

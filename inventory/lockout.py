@@ -121,10 +121,14 @@ def begin(attempt: Attempt) -> int | None:
     if wait is not None:
         return wait
     window = settings.LOCKOUT_WINDOW_SECONDS
+    over = False
     for kind, part, limit in scopes:
         if _bump(_key("count", kind, part)) > limit:
             cache.add(_key("lock", kind, part), time.time() + window, timeout=window)
-    return _wait(scopes)
+            over = True
+    # Only this attempt's own counts decide: a lock that a concurrent attempt has just set does
+    # not refuse an attempt that was counted within the limit.
+    return _wait(scopes) if over else None
 
 
 def record_success(attempt: Attempt, response=None) -> None:

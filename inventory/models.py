@@ -320,6 +320,10 @@ class Item(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired")
 
+    class Mode(models.TextChoices):
+        GIVE = "give", _("To give")
+        SHARED = "shared", _("To share")
+
     class Condition(models.TextChoices):
         AS_NEW = "as_new", _("As new")
         GOOD = "good", _("Good")
@@ -335,6 +339,11 @@ class Item(models.Model):
         Category, on_delete=models.PROTECT, related_name="items", verbose_name=_("category"),
     )
     condition = models.CharField(_("condition"), max_length=12, choices=Condition.choices)
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=Mode.choices, default=Mode.GIVE,
+        help_text=_("To give: the units leave for good (or on loan). To share: the item stays yours and "
+                    "other members book it by the day."),
+    )
     quantity = models.PositiveIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1)],
     )
@@ -433,11 +442,18 @@ class Item(models.Model):
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.AVAILABLE}
 
+    @property
+    def is_shared(self) -> bool:
+        """A shared item stays with its owner and is booked by the day (``pooling``), never claimed."""
+        return self.mode == self.Mode.SHARED
+
     def is_claimable(self, *, on: date) -> bool:
-        """The one rule of whether the item takes claims on day ``on``: published and open,
-        within its availability dates. (Whether enough units are left is the claim's own check.)"""
+        """The one rule of whether the item takes claims on day ``on``: given (not shared),
+        published and open, within its availability dates. (Whether enough units are left is
+        the claim's own check.)"""
         return (
-            self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
+            not self.is_shared
+            and self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
             and not (self.available_from and self.available_from > on)
             and not (self.available_until and self.available_until < on)
         )

@@ -21,7 +21,7 @@ from .models import Category, Item, Organisation, Photo, SiteSettings
 
 # Fields a staff member may set on an item (the rest belong to the workflow).
 EDITABLE_ITEM_FIELDS = (
-    "title", "description", "category", "condition", "quantity", "unit_weight_kg",
+    "title", "description", "category", "condition", "mode", "quantity", "unit_weight_kg",
     "unit_value_eur", "width_cm", "depth_cm", "height_cm", "floor", "has_lift",
     "opening_hours", "pickup_notes", "inventory_number", "acquisition_date",
     "acquisition_value_eur", "available_from", "available_until",
@@ -65,7 +65,8 @@ def item_update(*, actor, item: Item, **fields) -> Item:
 
     Raises:
         PermissionDenied: ``actor`` is not staff of the owner.
-        WorkflowError: ``not_editable`` once the item is reserved, gone, withdrawn or expired.
+        WorkflowError: ``not_editable`` once the item is reserved, gone, withdrawn or expired;
+            ``mode_locked`` when a published item would switch between giving and sharing.
         ValidationError: a field is invalid (e.g. a quantity below the units already claimed).
     """
     _require_item_manager(actor, item.owner_id)
@@ -78,6 +79,9 @@ def item_update(*, actor, item: Item, **fields) -> Item:
             "not_editable", _("This item can no longer be changed (status: %(status)s).")
             % {"status": item.get_status_display()},
         )
+    if "mode" in fields and fields["mode"] != item.mode and item.status != Item.Status.DRAFT:
+        # Claims and bookings follow different rules: a published item keeps the one it has.
+        raise WorkflowError("mode_locked", _("A published item cannot switch between giving and sharing."))
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean()

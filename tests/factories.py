@@ -108,3 +108,13 @@ class NeedFactory(factory.django.DjangoModelFactory):
     quantity = 4
     description = "Pour la salle d'activités"
     beneficiary = "seniors"
+
+
+#
+# Pooling (shared equipment)
+#
+class SharedItemFactory(AvailableItemFactory):
+    """A published shared item (booked by the day, never given)."""
+
+    mode = Item.Mode.SHARED
+    title = factory.Sequence(lambda n: f"Minibus {n}")

@@ -11,7 +11,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 FR_PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-CODE_DIRS = ["config", "inventory", "exchange", "api", "frontend"]
+CODE_DIRS = ["config", "inventory", "exchange", "pooling", "api", "frontend"]
 
 
 def test_every_french_entry_is_translated_and_not_fuzzy():

@@ -60,11 +60,11 @@ class ReservationSerializer(ModelSerializer):
         model = Reservation
         fields = (
             "id", "item", "requester", "requested_by", "quantity", "mode", "return_by", "purpose", "need",
-            "status", "allowed_actions", "handover_code", "pickup", "reason", "transfer_rule", "legal_basis",
-            "refurbished_at", "refurbishment_notes", *RESERVATION_TIMESTAMPS,
+            "status", "allowed_actions", "handover_code", "pickup", "weight_kg", "reason", "transfer_rule",
+            "legal_basis", "refurbished_at", "refurbishment_notes", *RESERVATION_TIMESTAMPS,
         )
         read_only_fields = (
-            "requested_by", "status", "pickup", "reason", "transfer_rule", "legal_basis", "refurbished_at",
+            "requested_by", "status", "pickup", "weight_kg", "reason", "transfer_rule", "legal_basis", "refurbished_at",
             "refurbishment_notes", *RESERVATION_TIMESTAMPS,
         )
 
@@ -109,6 +109,11 @@ class HandoverCodeSerializer(serializers.Serializer):
     signature = serializers.CharField(
         required=False, allow_blank=True, write_only=True,
         help_text="The receiver's signature drawn at the door, as a PNG data URL (data:image/png;base64,…).",
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=7, decimal_places=2, required=False, allow_null=True,
+        help_text="What the volunteer weighed (kg, more than 0 and up to 3500); the impact record then counts it "
+        "(`kg_basis` `measured`) rather than the estimate.",
     )
 
 
@@ -291,6 +296,9 @@ class ExportQuerySerializer(ImpactQuerySerializer):
 class ImpactFiguresSerializer(serializers.Serializer):
     items = serializers.IntegerField(help_text="Units (quantities summed).")
     kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    kg_measured = serializers.DecimalField(
+        max_digits=18, decimal_places=3, help_text="The part of `kg` weighed at collection (the rest is estimated).",
+    )
     co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
     reservations = serializers.IntegerField(help_text="Claims counted.")
@@ -307,6 +315,10 @@ class ImpactKpiSerializer(serializers.Serializer):
     loans = serializers.IntegerField(help_text="Loans returned.")
     loan_days = serializers.IntegerField(help_text="Days of those loans, summed.")
     kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    kg_measured = serializers.DecimalField(max_digits=18, decimal_places=3, help_text="Of those, kg weighed.")
+    kg_measured_share = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, help_text="Percent of the kg that were weighed at collection.",
+    )
     co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
     givers = serializers.IntegerField(help_text="Active giver organisations.")
@@ -325,10 +337,35 @@ class ImpactKpiSerializer(serializers.Serializer):
     )
 
 
+class ImpactTotalsSerializer(ImpactFiguresSerializer):
+    shared_uses = serializers.IntegerField(
+        help_text="Shared-equipment bookings returned in the period (not in the reuse figures above).")
+    purchases_avoided = serializers.IntegerField(
+        help_text="Estimate: each organisation that used a shared item in a year counts as one purchase avoided.")
+
+
+class SharedItemUseSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    title = serializers.CharField()
+    uses = serializers.IntegerField()
+    facilities = serializers.IntegerField(help_text="Organisations that used it.")
+
+
+class SharingSerializer(serializers.Serializer):
+    shared_uses = serializers.IntegerField()
+    facilities = serializers.IntegerField(help_text="Organisations that used shared equipment.")
+    items_shared = serializers.IntegerField()
+    purchases_avoided = serializers.IntegerField(help_text="A labelled estimate (see /methodology/).")
+    purchases_avoided_value_eur = serializers.DecimalField(max_digits=18, decimal_places=2)
+    purchases_avoided_co2e_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    items = SharedItemUseSerializer(many=True)
+
+
 class ImpactSummarySerializer(serializers.Serializer):
-    totals = ImpactFiguresSerializer()
+    totals = ImpactTotalsSerializer()
     groups = ImpactGroupSerializer(many=True)
     kpis = ImpactKpiSerializer()
+    sharing = SharingSerializer(help_text="Shared equipment (mutualisation), kept apart from the reuse figures.")
 
 
 

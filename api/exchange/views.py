@@ -14,12 +14,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.history import HistoryEntrySerializer, history_entries
+from api.idempotency import IdempotentMixin
 from api.inventory.serializers import ItemSerializer
 from api.schema import CONFLICT
 from exchange import agec, calendar, exports, maps, opendata, privacy, push, reports, selectors, services
 from exchange import permissions as exchange_permissions
 from exchange.models import PushSubscription, Vehicle
 from inventory.models import SiteSettings
+from pooling import selectors as pooling_selectors
 
 from .serializers import (
     AgecQuerySerializer,
@@ -52,7 +54,7 @@ WORKFLOW = {200: ReservationSerializer, 409: CONFLICT}
 #
 @extend_schema_view(create=extend_schema(responses={201: ReservationSerializer, 409: CONFLICT}))
 class ReservationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
 ):
     """Claims: the user's organisations' claims, the claims on their items, or all for the
     département. Each action moves the claim one step along the workflow."""
@@ -155,7 +157,7 @@ def _valid(serializer_class, request, context=None) -> dict:
     partial_update=extend_schema(responses={200: PickupSerializer, 409: CONFLICT}),
 )
 class PickupViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Stops at a giver's site, planned by the association's coordinators."""
@@ -194,7 +196,7 @@ class PickupViewSet(
 
 @extend_schema_view(create=extend_schema(responses={201: TourSerializer, 409: CONFLICT}))
 class TourViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet,
 ):
     """A day's run of an association's vehicle through several pickups."""
 
@@ -286,7 +288,8 @@ def _records(request, query: dict):
 
 class ImpactSummaryView(APIView):
     """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped, and the key figures
-    of the period (as on the dashboard; see /methodology/).
+    of the period (as on the dashboard; see /methodology/). Shared equipment is counted apart:
+    ``totals.shared_uses`` and ``totals.purchases_avoided`` (an estimate), detailed in ``sharing``.
 
     A donation counts when delivered, a loan when returned. The département sees every
     record; others the records their organisations gave or received."""
@@ -305,6 +308,12 @@ class ImpactSummaryView(APIView):
             records=selectors.visible_impact_records(request.user), items=selectors.impact_items(request.user),
             date_from=query.get("from"), date_to=query.get("to"),
         )
+        summary["sharing"] = reports.sharing_figures(
+            bookings=pooling_selectors.visible_shared_uses(request.user),
+            date_from=query.get("from"), date_to=query.get("to"),
+        )
+        summary["totals"] = {**summary["totals"], "shared_uses": summary["sharing"]["shared_uses"],
+                             "purchases_avoided": summary["sharing"]["purchases_avoided"]}
         return Response(ImpactSummarySerializer(summary).data)
 
 

@@ -4,10 +4,12 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from api.fields import OnlyMembershipDefault
+from api.pooling.serializers import BookingRulesSerializer
 from api.serializers import ModelSerializer
 from inventory import permissions
 from inventory.models import Category, Item, Membership, Organisation, Photo
 from inventory.services import EDITABLE_ITEM_FIELDS
+from pooling.models import BookingRules
 
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
@@ -100,11 +102,15 @@ class ItemSerializer(ModelSerializer):
     )
     quantity_available = serializers.IntegerField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
+    booking_rules = BookingRulesSerializer(
+        required=False, allow_null=True,
+        help_text="How a shared item is booked (null for an item to give); PATCH it to change them.",
+    )
 
     class Meta:
         model = Item
         fields = (
-            "id", "owner", *EDITABLE_ITEM_FIELDS, "quantity_available", "status", "photos",
+            "id", "owner", *EDITABLE_ITEM_FIELDS, "booking_rules", "quantity_available", "status", "photos",
             "published_at", "created_at", "updated_at",
         )
         read_only_fields = ("status", "published_at", "created_at", "updated_at")
@@ -114,3 +120,9 @@ class ItemSerializer(ModelSerializer):
         if self.instance is not None:
             fields["owner"].read_only = True  # an item never changes hands by an edit
         return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A shared item without saved rules is booked with the defaults: show them.
+        data["booking_rules"] = BookingRulesSerializer(BookingRules.of(instance)).data if instance.is_shared else None
+        return data

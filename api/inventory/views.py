@@ -1,5 +1,6 @@
 """Inventory endpoints: querysets scoped by ``inventory.permissions``, writes by ``inventory.services``."""
 
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -17,6 +18,8 @@ from exchange import services as exchange_services
 from inventory import permissions, services
 from inventory.filters import ItemFilterSet
 from inventory.models import Category, Item, Organisation
+from pooling import services as pooling_services
+from pooling.models import BookingRules
 
 from .serializers import (
     CategorySerializer,
@@ -98,14 +101,34 @@ class ItemViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         # Owner and category are rendered as ids: no join needed, only the photos.
         statuses = [s for s in self.request.query_params.getlist("status") if s in Item.Status.values]
-        return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related("photos")
+        return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related(
+            "photos", "booking_rules__organisations")
 
+    @transaction.atomic  # the item and its booking rules, or neither
     def perform_create(self, serializer):
-        serializer.instance = services.item_create(actor=self.request.user, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        rules = fields.pop("booking_rules", None)
+        serializer.instance = services.item_create(actor=self.request.user, **fields)
+        self._set_booking_rules(serializer.instance, rules)
 
+    @transaction.atomic
     def perform_update(self, serializer):
         fields = {k: v for k, v in serializer.validated_data.items() if k in services.EDITABLE_ITEM_FIELDS}
         serializer.instance = services.item_update(actor=self.request.user, item=serializer.instance, **fields)
+        self._set_booking_rules(serializer.instance, serializer.validated_data.get("booking_rules"))
+
+    def _set_booking_rules(self, item, rules: dict | None) -> None:
+        if rules is None:
+            return
+        current = BookingRules.of(item)
+        values = {name: rules.get(name, getattr(current, name)) for name in ("auto_approve", "max_days", "lead_days",
+                                                                             "audience")}
+        organisations = rules.get("organisations")
+        if organisations is None:
+            organisations = [] if current._state.adding else list(current.organisations.all())
+        # The saved rules replace the copy read above in the item's cache (the response shows them).
+        item.booking_rules = pooling_services.booking_rules_update(
+            actor=self.request.user, item=item, organisations=organisations, **values)
 
     def perform_destroy(self, instance):
         services.item_delete(actor=self.request.user, item=instance)

@@ -24,6 +24,7 @@ from .needs import announce_item_to_needs, need_close, need_create
 from .pickups import pickup_create, pickup_done, pickup_missed, pickup_update
 from .reminders import send_reminders
 from .reservations import (
+    clean_weight,
     reservation_approve,
     reservation_cancel,
     reservation_collect,
@@ -46,9 +47,9 @@ from .tours import (
 )
 
 __all__ = [
-    "agec_flat_rate_set", "announce_item_to_needs", "DayPlan", "expire_due", "item_withdraw", "need_close",
-    "need_create", "notification_settings_save", "notifications_mark_read", "pickup_create", "pickup_done",
-    "pickup_missed", "pickup_update", "Proposal", "request_feedback", "reservation_approve",
+    "agec_flat_rate_set", "announce_item_to_needs", "clean_weight", "DayPlan", "expire_due", "item_withdraw",
+    "need_close", "need_create", "notification_settings_save", "notifications_mark_read", "pickup_create",
+    "pickup_done", "pickup_missed", "pickup_update", "Proposal", "request_feedback", "reservation_approve",
     "reservation_cancel", "reservation_collect", "reservation_create", "reservation_decline",
     "reservation_deliver", "reservation_feedback_give", "reservation_record_refurbishment",
     "reservation_return", "send_reminders", "tour_create", "tour_optimise", "tours_plan",

@@ -23,13 +23,19 @@ def lock_item(item_id: int) -> Item:
     return Item.objects.select_for_update().select_related("category", "owner").get(pk=item_id)
 
 
-def lock_reservation(reservation: Reservation) -> Reservation:
-    """Lock the reservation's item, then the reservation itself; both fresh from the database."""
-    item_id = Reservation.objects.values_list("item_id", flat=True).get(pk=reservation.pk)
+def lock_with_item(model, obj):
+    """Lock the item ``obj`` belongs to, then ``obj`` itself (a reservation, a booking): both
+    fresh from the database, always in that order so two services never wait crosswise."""
+    item_id = model.objects.values_list("item_id", flat=True).get(pk=obj.pk)
     item = lock_item(item_id)
-    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
     locked.item = item
     return locked
+
+
+def lock_reservation(reservation: Reservation) -> Reservation:
+    """Lock the reservation's item, then the reservation itself; both fresh from the database."""
+    return lock_with_item(Reservation, reservation)
 
 
 def lock_reservations(ids) -> list[Reservation]:

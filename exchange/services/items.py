@@ -4,6 +4,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inventory import hooks
 from inventory.errors import WorkflowError
 from inventory.history import attribute
 from inventory.models import Item
@@ -47,10 +48,13 @@ def item_withdraw(*, actor, item: Item, reason: str = "") -> Item:
 
 
 def close_item(item: Item, *, status: str, actor, reason: str) -> None:
-    """Withdraw or expire a locked item, cancelling its open claims with ``reason``."""
+    """Withdraw or expire a locked item, cancelling its open claims (and, through
+    ``inventory.hooks.on_item_closed``, its open bookings) with ``reason``."""
     for reservation in Reservation.objects.select_for_update().filter(item=item).open().order_by("pk"):
         reservation.item = item
         cancel_locked(reservation, actor=actor, reason=reason)
+    for hook in hooks.on_item_closed:
+        hook(item=item, actor=actor, reason=reason)
     item.status = status
     attribute(item, actor=actor, reason=reason)
     item.save()

@@ -94,6 +94,8 @@ def announce_item_to_needs(*, item: Item) -> list[Need]:
     )
     if item.category.is_medical:  # nobody else may claim it, so do not raise hopes
         needs = [need for need in needs if need.organisation.is_certified_refurbisher]
+    if item.is_shared:  # booked by the day, never given: it meets no need for good
+        needs = []
     for need in needs:
         events.publish("need.matched", {"id": need.pk, "item": item.pk}, [events.org_group(need.organisation_id)])
         notifications.notify(

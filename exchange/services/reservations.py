@@ -3,10 +3,12 @@
 import hmac
 import secrets
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from inventory.errors import WorkflowError
@@ -189,10 +191,13 @@ def _new_handover_code() -> str:
 
 def reservation_collect(
     *, actor, reservation: Reservation, handover_code: str, signature: str | None = None,
+    weight_kg: Decimal | None = None,
 ) -> Reservation:
     """The volunteer on site takes the units, proving it with the giver's handover code; the
     transfer record is issued, with ``signature`` (a PNG data URL drawn at the door) if given,
-    and the pickup closes itself once nothing of it waits to be collected.
+    and the pickup closes itself once nothing of it waits to be collected. ``weight_kg``, what
+    the volunteer weighed, is kept on the claim: its impact record then counts it rather than
+    the estimate (``exchange.impact``).
 
     A wrong code is counted, and kept even though the call fails (its own transaction):
     after ``HANDOVER_CODE_TRIES`` the code is replaced, the old one stops working and the
@@ -202,18 +207,21 @@ def reservation_collect(
         PermissionDenied: ``actor`` is not a member of the requester; ``Forbidden``
             ``separation_of_duties`` when it is staff of the giver.
         WorkflowError: ``invalid_transition`` unless scheduled, ``wrong_handover_code``.
-        ValidationError: ``signature`` is not a small PNG data URL.
+        ValidationError: ``signature`` is not a small PNG data URL; ``weight_kg`` is not a
+            weight above 0 and up to ``Reservation.WEIGHT_MAX_KG``.
     """
     with transaction.atomic():
         reservation = lock_reservation(reservation)
         require_may(actor, reservation, states.COLLECT)
         signature_png = transfers.signature_png(signature) if signature else None
+        weight_kg = clean_weight(weight_kg)
         if not reservation.can(states.COLLECT):
             raise invalid(reservation, states.COLLECT)
         given = str(handover_code or "").strip().encode()
         if hmac.compare_digest(given, reservation.handover_code.encode()):
             move(reservation, states.COLLECT, now=timezone.now())
             reservation.handover_failures = 0
+            reservation.weight_kg = weight_kg
             save_reservation(reservation, actor=actor, reason=_("Collected"))
             transfers.transfer_record_issue(reservation=reservation, actor=actor, signature_png=signature_png,
                                             handover_code_checked=True)
@@ -225,6 +233,30 @@ def reservation_collect(
             "The handover code is not right. After %(n)s wrong tries it was replaced: ask the giver's staff "
             "for the new one.") % {"n": HANDOVER_CODE_TRIES})
     raise WorkflowError("wrong_handover_code", _("The handover code is not right."))
+
+
+WEIGHT_STEP = Decimal("0.01")
+
+
+def clean_weight(weight_kg) -> Decimal | None:
+    """A weight measured at collection as kept on the claim (kg, two decimals), or None.
+
+    Raises:
+        ValidationError: not a number, not above 0, or above ``Reservation.WEIGHT_MAX_KG``.
+    """
+    if weight_kg is None or weight_kg == "":
+        return None
+    try:
+        weight = Decimal(str(weight_kg).replace(",", ".")).quantize(WEIGHT_STEP, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"weight_kg": _("Give the weight in kilograms, e.g. 12.5.")}) from None
+    if not weight.is_finite() or weight <= 0:
+        raise ValidationError({"weight_kg": _("The weight must be more than 0 kg.")})
+    if weight > Reservation.WEIGHT_MAX_KG:
+        raise ValidationError({"weight_kg": _(
+            "%(kg)s kg is more than a van carries (%(max)s kg at most): check the weight."
+        ) % {"kg": number_format(weight, use_l10n=True), "max": number_format(Reservation.WEIGHT_MAX_KG, 0)}})
+    return weight
 
 
 def _count_wrong_code(reservation: Reservation, *, actor) -> bool:

@@ -271,7 +271,7 @@ ACTIONS = {
                lambda r: _("Claim cancelled.")),
     "collect": (lambda actor, r, post: services.reservation_collect(
                     actor=actor, reservation=r, handover_code=post.get("handover_code", ""),
-                    signature=post.get("signature") or None),
+                    signature=post.get("signature") or None, weight_kg=post.get("weight_kg") or None),
                 lambda r: _("Collected: take it to %(org)s and confirm the delivery.") % {"org": r.requester}),
     "deliver": (lambda actor, r, post: services.reservation_deliver(actor=actor, reservation=r),
                 lambda r: _("Delivered. Thank you!")),
@@ -293,7 +293,8 @@ def reservation_action(request, pk, action):
     if action == "collect":
         form = HandoverCodeForm(request.POST)
         if not form.is_valid():
-            for error in [*form.errors.get("handover_code", []), *form.errors.get("signature", [])]:
+            for error in [*form.errors.get("handover_code", []), *form.errors.get("signature", []),
+                          *form.errors.get("weight_kg", [])]:
                 messages.error(request, error)
             return redirect(_back(request, reverse("my_pickups")))
     try:
@@ -328,11 +329,20 @@ def my_pickups(request):
         .distinct()
         .order_by("tour", "position", "window_start")
     )
+    pickups = list(pickups)
     _decorate(request.user, [reservation for pickup in pickups for reservation in pickup.reservations.all()])
-    return render(request, "frontend/exchange/my_pickups.html", {
-        "day": day, "pickups": pickups, "code_form": HandoverCodeForm(),
+    planned = [pickup for pickup in pickups if pickup.status == Pickup.Status.PLANNED]
+    response = render(request, "frontend/exchange/my_pickups.html", {
+        "day": day, "pickups": pickups, "to_do": len(planned),
+        # The next stop to make is open (and linked from the top); the others fold to one line each.
+        "next_stop": planned[0] if planned else None,
+        "next_stop_number": pickups.index(planned[0]) + 1 if planned else None,
+        "is_today": "date" not in request.GET, "today": timezone.localdate(),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
     })
+    # The service worker keeps this page on the phone under its day too (frontend/static/frontend/rebond-sw.js).
+    response["X-Rebond-Day"] = day.isoformat()
+    return response
 
 
 #

@@ -28,6 +28,7 @@ from exchange import permissions as exchange_permissions
 from exchange.pdf import pdf_from_template
 from inventory import permissions, services
 from inventory.models import Category
+from pooling import selectors as pooling_selectors
 
 from .. import maps as page_maps
 from ..forms import DateInput, FieldTemplateMixin, add_service_error
@@ -126,7 +127,9 @@ def _figures(user, date_from, date_to) -> dict:
     charts = [_chart("trend", _("Monthly trend"), reports.impact_summary(records=records, group_by="month"))]
     for chart_id, group_by, title in CHARTS:
         charts.append(_chart(chart_id, str(title), reports.impact_summary(records=records, group_by=group_by)))
-    return {"kpis": _kpis(user, date_from, date_to), "charts": charts}
+    sharing = reports.sharing_figures(bookings=pooling_selectors.visible_shared_uses(user),
+                                      date_from=date_from, date_to=date_to)
+    return {"kpis": _kpis(user, date_from, date_to), "charts": charts, "sharing": sharing}
 
 
 def _kpis(user, date_from, date_to) -> dict:
@@ -176,6 +179,7 @@ def dashboard(request):
                                           measure=measure, side=side)
     context["geojson_links"] = [(_("GeoJSON for QGIS"), _geojson_link(date_from, date_to, side))]
     context["can_download_agec"] = exchange_permissions.can_download_agec(request.user)
+    context["late_bookings"] = list(pooling_selectors.late_bookings(request.user, today).order_by("end")[:50])
     return render(request, "frontend/impact/dashboard.html", context)
 
 

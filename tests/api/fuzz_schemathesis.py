@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from accounts.tokens import token_issue
 from exchange import services as exchange_services
 from inventory.models import Item, Membership, Photo
+from pooling import services as pooling_services
 from tests.factories import AssociationFactory, DepartmentFactory, ItemFactory, OrganisationFactory, member
 
 Role = Membership.Role
@@ -67,6 +68,11 @@ def fuzz_token(db):
         actor=user, reservations=[reservation], window_start=start, window_end=start + timedelta(hours=1),
         volunteers=[user],
     )
+    # Shared equipment: a minibus of the other giver, booked by the user's organisation.
+    shared = ItemFactory(owner=other_giver, quantity=1, status=Item.Status.AVAILABLE, mode=Item.Mode.SHARED)
+    pooling_services.booking_create(actor=user, item=shared, requester=giver, start=timezone.localdate(),
+                                    end=timezone.localdate() + timedelta(days=2))
+    pooling_services.label_for(shared)
     return token_issue(user=user)[1]
 
 

@@ -18,7 +18,8 @@ from tests.factories import AssociationFactory, ItemFactory, OrganisationFactory
 pytestmark = in_mid_2026
 
 
-def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair"):
+def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", beneficiary="", category="office-chair",
+            kg_basis="estimated"):
     category = Category.objects.get(key=category)
     item = ItemFactory(owner=giver, category=category, quantity=quantity)
     reservation = Reservation.objects.create(
@@ -26,7 +27,8 @@ def _record(giver, receiver, *, on, quantity, kg, co2e, eur, kind="donation", be
         return_by=on if kind == "loan" else None,
     )
     return ImpactRecord.objects.create(
-        reservation=reservation, kind=kind, date=on, quantity=quantity, kg=Decimal(kg), co2e_kg=Decimal(co2e),
+        reservation=reservation, kind=kind, date=on, quantity=quantity, kg=Decimal(kg), kg_basis=kg_basis,
+        co2e_kg=Decimal(co2e),
         value_eur=Decimal(eur), category=category, giver=giver, receiver=receiver, commune=giver.commune,
         beneficiary=beneficiary, loan_days=30 if kind == "loan" else None, unit_weight_kg=Decimal("1"),
         unit_co2e_kg=Decimal("1"), unit_value_eur=Decimal("1"),
@@ -42,7 +44,7 @@ def records(giver, association):
         _record(giver, association, on=date(2026, 3, 20), quantity=1, kg="0.000", co2e="5.250", eur="12.50",
                 kind="loan", category="bed"),
         _record(other_giver, AssociationFactory(), on=date(2026, 4, 2), quantity=4, kg="10.000", co2e="8.000",
-                eur="40.00", beneficiary="families"),
+                eur="40.00", beneficiary="families", kg_basis="measured"),
     ]
 
 
@@ -51,8 +53,9 @@ def test_totals_for_the_department(api, viewer, records):
     DeliveryFeedback.objects.create(reservation=records[2].reservation, people_helped=30)
     totals = api(viewer).get("/api/v1/impact/summary/").json()["totals"]
 
-    assert totals == {"items": 7, "kg": "34.500", "co2e_kg": "73.250", "value_eur": "232.50", "reservations": 3,
-                      "people_helped": 39}
+    assert totals == {"items": 7, "kg": "34.500", "kg_measured": "10.000", "co2e_kg": "73.250", "value_eur": "232.50",
+                      "reservations": 3, "people_helped": 39,
+                      "shared_uses": 0, "purchases_avoided": 0}  # shared equipment, counted apart
 
 
 def test_others_see_only_what_they_gave_or_received(api, staff, volunteer, records):
@@ -122,6 +125,7 @@ def test_csv_export(api, viewer, records):
     assert len(rows) == 4
     assert rows[1][0] == "2026-03-05" and rows[1][8] == "2" and rows[1][9] == "24,500" and rows[1][11] == "180,00"
     assert rows[3][3] == "Collège Voltaire"
+    assert rows[0][-1] == "Origine du poids" and [row[-1] for row in rows[1:]] == ["Estimé", "Estimé", "Mesuré"]
 
 
 def test_csv_export_in_english_and_limited_to_visible_records(api, staff, records):

@@ -67,7 +67,7 @@ def test_sign_at_the_door_and_download_the_record(browser, live_server, schedule
     shoot(page, "signed")
 
     page.click(f"form[action$='/reservations/{scheduled.pk}/collect/'] button[type=submit].primary")
-    page.wait_for_load_state()
+    page.wait_for_selector(".message.success")  # sent through the phone's queue (rebond-road.js)
     scheduled.refresh_from_db()
     assert scheduled.status == Reservation.Status.COLLECTED
     record = TransferRecord.objects.get(reservation=scheduled)

@@ -223,3 +223,13 @@ def test_the_command_makes_a_key_pair_that_signs(vapid):
     key = ec.derive_private_key(int.from_bytes(unb64(private), "big"), ec.SECP256R1())
     point = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     assert b64(point) == public
+
+
+def test_erasure_removes_what_reaches_the_person(vapid, receiver, volunteer):
+    from exchange import calendar, privacy
+
+    subscribe(volunteer, receiver)
+    token = calendar.calendar_token(volunteer)
+    assert privacy.personal_data(volunteer)["push_subscriptions"][0]["endpoint"].startswith(receiver.url)
+    privacy.user_erase(actor=volunteer, user=volunteer)
+    assert not PushSubscription.objects.exists() and calendar.user_for_token(token) is None

@@ -4,9 +4,11 @@ The data set (first quarter 2026, unless said otherwise):
 
 claim  giver (kind, commune) receiver    published   collected   record           units  kg      CO2e     EUR    need
 r1     A care home, Créteil R assoc.    2026-01-05  2026-01-08  donation 01-10   2      23.800  71.400   300.00 seniors
-r2     B school, Vitry      S care h.   2026-02-01  2026-02-11  donation 02-12   1      34.000  60.100   250.00 —
+r2     B school, Vitry      S care h.   2026-02-01  2026-02-11  donation 02-12   1      34.000* 60.100   250.00 —
 r3     A                    R           2026-01-20  2026-01-21  loan 03-03, 40d  1      0.000   10.000   20.00  disab.
 r7     B                    R           2025-12-01  2025-12-20  donation 12-21   5      50.000  100.000  500.00 —
+
+(*) weighed at collection (``kg_basis`` measured); the other kg are estimated.
 
 Items without a taker: i4 (B) published 2026-02-15 and expired; i5 (A) published 2026-03-01,
 still available; i6 (A) published 2026-03-10, withdrawn. Organisation I has no activity.
@@ -35,7 +37,7 @@ def _at(day: str) -> datetime.datetime:
 
 
 def _claim(giver, receiver, *, category, published, collected, record_on, quantity, kg, co2e, eur,
-           mode="donation", loan_days=None, need=None):
+           mode="donation", loan_days=None, need=None, kg_basis="estimated"):
     category = Category.objects.get(key=category)
     item = ItemFactory(owner=giver, category=category, quantity=quantity, status=Item.Status.GONE,
                        published_at=_at(published))
@@ -46,8 +48,8 @@ def _claim(giver, receiver, *, category, published, collected, record_on, quanti
     )
     return ImpactRecord.objects.create(
         reservation=reservation, kind=mode, date=datetime.date.fromisoformat(record_on), quantity=quantity,
-        kg=Decimal(kg), co2e_kg=Decimal(co2e), value_eur=Decimal(eur), category=category, giver=giver,
-        receiver=receiver, commune=giver.commune, giver_kind=giver.kind, receiver_kind=receiver.kind,
+        kg=Decimal(kg), kg_basis=kg_basis, co2e_kg=Decimal(co2e), value_eur=Decimal(eur), category=category,
+        giver=giver, receiver=receiver, commune=giver.commune, giver_kind=giver.kind, receiver_kind=receiver.kind,
         beneficiary=need.beneficiary if need else "", loan_days=loan_days,
         unit_weight_kg=Decimal("11.9"), unit_co2e_kg=Decimal("35.7"), unit_value_eur=Decimal("150"),
     )
@@ -66,7 +68,7 @@ def data(db):
                 record_on="2026-01-10", quantity=2, kg="23.800", co2e="71.400", eur="300.00", need=n1)
     DeliveryFeedback.objects.create(reservation=r1.reservation, people_helped=15, beneficiary="seniors")
     _claim(b, s, category="desk-table", published="2026-02-01", collected="2026-02-11", record_on="2026-02-12",
-           quantity=1, kg="34.000", co2e="60.100", eur="250.00")
+           quantity=1, kg="34.000", co2e="60.100", eur="250.00", kg_basis="measured")
     _claim(a, r, category="bed", published="2026-01-20", collected="2026-01-21", record_on="2026-03-03",
            quantity=1, kg="0.000", co2e="10.000", eur="20.00", mode="loan", loan_days=40, need=n2)
     _claim(b, r, category="desk-table", published="2025-12-01", collected="2025-12-20", record_on="2025-12-21",
@@ -92,6 +94,8 @@ def test_every_kpi_for_the_department(data, viewer):
         "items_reused": 3,                      # r1 2 + r2 1 (the loan is not a reuse of units)
         "loans": 1, "loan_days": 40,            # r3
         "kg": Decimal("57.800"),                # 23.8 + 34 + 0
+        "kg_measured": Decimal("34.000"),       # r2 was weighed
+        "kg_measured_share": Decimal("58.8"),   # 34 / 57.8
         "co2e_kg": Decimal("141.500"),          # 71.4 + 60.1 + 10
         "value_eur": Decimal("570.00"),         # 300 + 250 + 20
         "givers": 2, "receivers": 2,            # A, B / R, S
@@ -114,7 +118,8 @@ def test_an_empty_period_has_zeros_and_no_rates(data, viewer):
     kpis = _kpis(viewer, datetime.date(2027, 1, 1), datetime.date(2027, 12, 31))
 
     assert kpis == {
-        "items_reused": 0, "loans": 0, "loan_days": 0, "kg": Decimal("0"), "co2e_kg": Decimal("0"),
+        "items_reused": 0, "loans": 0, "loan_days": 0, "kg": Decimal("0"), "kg_measured": Decimal("0"),
+        "kg_measured_share": None, "co2e_kg": Decimal("0"),
         "value_eur": Decimal("0"), "givers": 0, "receivers": 0, "needs_met": 0, "need_units": 0,
         "people_helped": 0, "reuse_rate": None, "published": 0, "taken": 0, "median_days": None,
     }
@@ -171,6 +176,7 @@ def test_groups(data, viewer, group_by, expected):
     assert all(g["label"] for g in summary["groups"])
     assert summary["totals"]["items"] == 9 and summary["totals"]["kg"] == Decimal("107.800")
     assert summary["totals"]["reservations"] == 4
+    assert summary["totals"]["kg_measured"] == sum(g["kg_measured"] for g in summary["groups"]) == Decimal("34.000")
 
 
 def test_quarter_labels(data, viewer):

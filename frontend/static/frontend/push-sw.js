@@ -1,5 +1,5 @@
-/* Web Push in the service worker. The app's /sw.js brings it in with
-   importScripts("/static/frontend/push-sw.js"); it only handles push events and clicks.
+/* Web Push in the service worker. The app's /sw.js (frontend/views/road.py) serves it
+   after rebond-sw.js, in the same script; it only handles push events and clicks.
    A push is JSON {"type", "title", "body", "url"} (API.md, "On the road"). */
 self.addEventListener("push", function (event) {
   var data = {};

@@ -184,7 +184,13 @@
     document.getElementById(id).value = "";
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-signature-for]"), setupSignaturePad);
+  function setupSignaturePads(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("canvas[data-signature-for]"), setupSignaturePad);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setupSignaturePads(document); });
+  /* Content replaced by a script (rebond-road.js refreshes the day) gets its pads too. */
+  document.addEventListener("rebond:swapped", function (event) {
+    setupSignaturePads((event.detail && event.detail.root) || document);
   });
 }());

@@ -10,6 +10,7 @@ from exchange.demo import DEMO_STEPS, build_demo_history, build_demo_workflow
 from exchange.eligibility import claim_refusal
 from inventory import demo
 from inventory.models import Item, Membership, Organisation
+from pooling.demo import build_demo_sharing
 
 # The demo's notifications are real rows; their e-mails would only flood the console.
 QUIET_MAIL = "django.core.mail.backends.dummy.EmailBackend"
@@ -33,11 +34,13 @@ class Command(BaseCommand):
                         user=data.users["coordinator"], role=Membership.Role.COORDINATOR).organisation
                     claimable = [
                         item for item in data.items
-                        if item.status == Item.Status.AVAILABLE
+                        if item.status == Item.Status.AVAILABLE and not item.is_shared
                         and claim_refusal(item=item, receiver=association) is None
                     ]
                     build_demo_workflow(items=claimable[:len(DEMO_STEPS)], users=data.users)
                     build_demo_history(items=claimable[len(DEMO_STEPS):], users=data.users)
+                    # Shared equipment: rules, a label and bookings on the items offered to share.
+                    build_demo_sharing(items=[item for item in data.items if item.is_shared], users=data.users)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if data.created:
