@@ -38,7 +38,7 @@ from inventory.models import Organisation
 from .models import AgecFlatRate, ImpactRecord
 from .permissions import PUBLIC_LEGAL_STATUSES
 
-SCHEMA_PATH = Path(settings.BASE_DIR) / "data" / "agec" / "schema.json"
+SCHEMA_PATH = Path(settings.DATA_DIR) / "agec" / "schema.json"
 CENTS = Decimal("0.01")
 ZERO = Decimal("0.00")
 

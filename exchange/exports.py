@@ -105,14 +105,13 @@ def csv_text(rows: Iterable[Iterable], header: Iterable[str], *, dialect: CsvDia
 
 def csv_response(
     rows: Iterable[Iterable], header: Iterable[str], filename: str, *, dialect: CsvDialect = SPREADSHEET_FR,
-    attachment: bool = True,
 ) -> StreamingHttpResponse:
     """A streamed CSV download; ``rows`` may be a lazy iterator over a large query."""
     chunks = csv_chunks(rows, list(header), language=translation.get_language(), dialect=dialect)
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -30,7 +30,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-OUTLINES_PATH = Path(settings.BASE_DIR) / "data" / "communes_94.geojson"
+OUTLINES_PATH = Path(settings.DATA_DIR) / "communes_94.geojson"
 
 LonLat = tuple[float, float]
 

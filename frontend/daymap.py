@@ -1,19 +1,18 @@
 """The coordinator's day drawn as inline SVG, without any tile server or internet access.
 
 The communes' outlines come from ``data/communes_94.geojson`` (IGN Admin Express, Licence
-Ouverte: the page shows the attribution), projected on the server: an equirectangular
-projection scaled by the cosine of the département's mean latitude, exact enough at this
-size (about 30 km across). The view box is cropped to the day's stops and depot with a
-margin, so a day in three communes is not lost in the département.
+Ouverte: the page shows the attribution), read and projected by ``exchange.maps`` (the
+commune maps' module): an equirectangular projection scaled by the cosine of the
+département's mean latitude, exact enough at this size (about 30 km across). The view box
+is cropped to the day's stops and depot with a margin, so a day in three communes is not
+lost in the département.
 """
 
-import json
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.conf import settings
+from exchange import maps
 
 WIDTH = 1000  # SVG user units across the whole département
 # Colours of the routes, distinguishable for common colour blindness and dark enough for
@@ -23,40 +22,27 @@ LOOSE_COLOUR = "#595959"
 
 
 @lru_cache(maxsize=1)
-def _communes() -> tuple[list[dict], tuple[float, float, float, float]]:
-    with open(settings.DATA_DIR / "communes_94.geojson", encoding="utf-8") as handle:
-        features = json.load(handle)["features"]
-    lons = [lon for f in features for ring in f["geometry"]["coordinates"] for lon, _lat in ring]
-    lats = [lat for f in features for ring in f["geometry"]["coordinates"] for _lon, lat in ring]
-    return features, (min(lons), min(lats), max(lons), max(lats))
-
-
-def _scale():
-    _features, (min_lon, min_lat, max_lon, max_lat) = _communes()
-    k = math.cos(math.radians((min_lat + max_lat) / 2))
-    return min_lon, max_lat, WIDTH / ((max_lon - min_lon) * k), k
+def _projection() -> maps.Projection:
+    # The shared commune outlines and projection (exchange.maps), fitted to WIDTH, no margin.
+    return maps.Projection(maps.bounds(maps.outlines()), width=WIDTH, margin=0)
 
 
 def project(lat: float, lon: float) -> tuple[float, float]:
     """SVG (x, y) of a WGS84 point."""
-    min_lon, max_lat, scale, k = _scale()
-    return round((lon - min_lon) * k * scale, 1), round((max_lat - lat) * scale, 1)
+    x, y = _projection()(lon, lat)
+    return round(x, 1), round(y, 1)
 
 
 @lru_cache(maxsize=1)
 def commune_shapes() -> tuple[tuple[str, str, str, tuple[float, float]], ...]:
     """(INSEE code, name, SVG path, label point) of each commune, computed once."""
     shapes = []
-    features, _bounds = _communes()
-    for feature in features:
-        parts, xs, ys = [], [], []
-        for ring in feature["geometry"]["coordinates"]:
-            points = [project(lat, lon) for lon, lat in ring]
-            xs += [x for x, _y in points]
-            ys += [y for _x, y in points]
-            parts.append("M" + " L".join(f"{x},{y}" for x, y in points) + " Z")
+    for commune in maps.outlines():
+        points = [project(lat, lon) for lon, lat in commune.ring]
+        xs, ys = [x for x, _y in points], [y for _x, y in points]
+        path = "M" + " L".join(f"{x},{y}" for x, y in points) + " Z"
         label = (round(sum(xs) / len(xs), 1), round(sum(ys) / len(ys), 1))
-        shapes.append((feature["properties"]["code"], feature["properties"]["nom"], " ".join(parts), label))
+        shapes.append((commune.code, commune.name, path, label))
     return tuple(shapes)
 
 

@@ -68,7 +68,7 @@ def test_a_viewer_changes_the_period_and_sees_the_charts(browser, live_server, v
     # this year by default, then the whole of 2025 through the form
     page.fill("#id_date_from", "2025-01-01")
     page.fill("#id_date_to", "2025-12-31")
-    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("button", name="Afficher", exact=True).click()
     page.wait_for_url("**/dashboard/?date_from=2025-01-01&date_to=2025-12-31")
     expect(page.locator("#kpis .kpi").first).to_be_visible()
     expect(page.locator("#by-category-canvas")).to_be_visible()
