@@ -45,6 +45,8 @@ def test_proconnect_sign_in_then_sign_out(browser, live_server, proconnect, agen
     page.goto(f"{live_server.url}/account/data/")  # signed in for real: a page only members see
     assert page.locator("h1").inner_text() == "Mes données"
 
+    if page.locator(".menu-toggle").is_visible():  # on a phone the menu is folded
+        page.click(".menu-toggle")
     page.locator("form[action='/accounts/logout/'] button").first.click()
 
     page.wait_for_url(f"{live_server.url}/accounts/login/*")
