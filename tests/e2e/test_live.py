@@ -44,9 +44,9 @@ def asgi_server(tmp_path):
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "config.asgi:application"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "daphne.log").open("w"),
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"),
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
