@@ -1,9 +1,11 @@
 """Fixtures: a real OpenID Connect provider process (``tests/oidc_provider.py``) and Rebond
 configured to use it as ProConnect."""
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,11 +37,21 @@ class ProviderProcess:
         return answer.headers["Location"]
 
 
+def same_clock() -> dict:
+    """The provider's environment: when CI has moved the tests' clock (REBOND_TEST_CLOCK, see
+    tests/conftest.py), the provider's starts where ours is now, or its tokens would be issued
+    at another date than the one the tests live in."""
+    env = dict(os.environ)
+    if "REBOND_TEST_CLOCK" in env:
+        env["REBOND_TEST_CLOCK"] = datetime.now(UTC).isoformat()
+    return env
+
+
 @pytest.fixture(scope="session")
 def oidc_provider():
     process = subprocess.Popen(
         [sys.executable, str(PROVIDER), CLIENT_ID, CLIENT_SECRET, "--lifetime", "1800"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=same_clock(),
     )
     try:
         line = process.stdout.readline().split()

@@ -15,9 +15,11 @@ test process ended) or after ``--lifetime`` seconds (600 by default).
 
 import argparse
 import base64
+import datetime
 import hashlib
 import html
 import json
+import os
 import secrets
 import sys
 import threading
@@ -212,6 +214,10 @@ def main() -> None:
     parser.add_argument("client_secret")
     parser.add_argument("--lifetime", type=float, default=600)
     args = parser.parse_args()
+    if start := os.environ.get("REBOND_TEST_CLOCK"):  # the tests' clock, moved by CI
+        import time_machine
+
+        time_machine.travel(datetime.datetime.fromisoformat(start), tick=True).start()
     provider = Provider(args.client_id, args.client_secret)
     server = make_server("127.0.0.1", 0, provider, server_class=ThreadingServer, handler_class=QuietHandler)
     provider.issuer = f"http://127.0.0.1:{server.server_port}"
