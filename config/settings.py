@@ -391,6 +391,10 @@ REBOND_INVITATION_DAYS = int(env("REBOND_INVITATION_DAYS", "7"))
 # (an organisation's own ``internal_first_days`` wins). 0: no window.
 REBOND_INTERNAL_FIRST_DAYS = int(env("REBOND_INTERNAL_FIRST_DAYS", "0"))
 
+# Lists count their rows exactly up to this many, then say "more than" (inventory.pagination):
+# a page never pays for a count of the whole table.
+REBOND_EXACT_COUNT_LIMIT = int(env("REBOND_EXACT_COUNT_LIMIT", "10000"))
+
 # The address people reach Rebond at (``https://rebond.example.fr``), for links that leave the
 # site: the QR labels of shared equipment. Empty: taken from the request that prints them.
 REBOND_SITE_URL = env("DJANGO_SITE_URL", "")

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api import parsers as api_parsers
 from api.exchange.serializers import ReasonSerializer
 from api.history import HistoryEntrySerializer, history_entries
+from api.pagination import ItemPagination, KeysetPagination
 from api.permissions import ReadOnlyOrDepartmentManager
 from api.schema import CONFLICT, TOO_LARGE
 from exchange import services as exchange_services
@@ -96,7 +97,16 @@ class ItemViewSet(viewsets.ModelViewSet):
 
     serializer_class = ItemSerializer
     filterset_class = ItemFilterSet
+    pagination_class = ItemPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @property
+    def paginator(self):
+        # ?cursor= asks for keyset pagination (API.md, "Lists at scale"); page numbers otherwise.
+        if not hasattr(self, "_paginator"):
+            keyset = "cursor" in self.request.query_params
+            self._paginator = KeysetPagination() if keyset else self.pagination_class()
+        return self._paginator
 
     def get_queryset(self):
         # Owner and category are rendered as ids: no join needed, only the photos.
