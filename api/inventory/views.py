@@ -22,6 +22,7 @@ from inventory.models import Category, Item, Organisation
 from pooling import services as pooling_services
 from pooling.models import BookingRules
 
+from .rows import item_rows, item_values
 from .serializers import (
     CategorySerializer,
     ItemSerializer,
@@ -113,6 +114,14 @@ class ItemViewSet(viewsets.ModelViewSet):
         statuses = [s for s in self.request.query_params.getlist("status") if s in Item.Status.values]
         return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related(
             "photos", "booking_rules__organisations")
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows from values() (api.inventory.rows), not the nested serializer: the
+        # same JSON, several times faster. (A comment, not a docstring: the schema shows those.)
+        statuses = [s for s in request.query_params.getlist("status") if s in Item.Status.values]
+        queryset = self.filter_queryset(permissions.visible_items(request.user, statuses=statuses))
+        page = self.paginate_queryset(item_values(queryset))
+        return self.get_paginated_response(item_rows(page, request=request))
 
     @transaction.atomic  # the item and its booking rules, or neither
     def perform_create(self, serializer):

@@ -137,3 +137,20 @@ def test_a_tampered_cursor_is_refused(api, volunteer):
     cursor = _cursor(client.get("/api/v1/items/?page_size=1&cursor=").json()["next"])
 
     assert client.get(f"/api/v1/items/?cursor={cursor[:-2]}xx").status_code == 400
+
+
+def test_the_schema_adds_the_cursor_to_the_items_list_only(db, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+
+    items = [p["name"] for p in schema["paths"]["/api/v1/items/"]["get"]["parameters"]]
+    assert "cursor" in items and {"page", "page_size", "status", "ordering"} <= set(items)
+    assert "cursor" not in [p["name"] for p in schema["paths"]["/api/v1/needs/"]["get"]["parameters"]]
+    components = schema["components"]["schemas"]
+    assert components["PaginatedItemList"]["required"] == ["results"]  # no count under ?cursor=
+    assert set(components["PaginatedItemList"]["properties"]) == {"count", "next", "previous", "results"}
+    assert components["PaginatedNeedList"]["required"] == ["count", "results"]
