@@ -10,7 +10,7 @@ PORT ?= 8000
 # to many sockets faster than Daphne here (bench/bench_fanout.py).
 SERVE = $(PY) -m uvicorn --host $(HOST) --port $(PORT) --no-access-log config.asgi:application
 
-.PHONY: install demo serve test test-unit test-e2e bench fuzz fuzz-served lint messages clean
+.PHONY: install demo serve serve-prod test test-unit test-e2e bench fuzz fuzz-served lint messages clean
 
 $(STAMP): pyproject.toml
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext) \
@@ -30,6 +30,18 @@ demo: install
 
 serve: install
 	$(SERVE)
+
+# Production: WORKERS Uvicorn processes (default 2) on one port, on PostgreSQL, the Redis channel
+# layer and the Redis cache shared by every worker (events, throttles and lock-outs add up).
+# Needs DATABASE_URL, REDIS_URL, DJANGO_CACHE_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS.
+WORKERS ?= 2
+serve-prod: install
+	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" && test -n "$$DJANGO_CACHE_URL" \
+		|| (echo "serve-prod needs DATABASE_URL, REDIS_URL and DJANGO_CACHE_URL (see README, Production)"; exit 1)
+	DJANGO_ENV=production $(PY) manage.py migrate --noinput
+	DJANGO_ENV=production $(PY) manage.py collectstatic --noinput --verbosity 0
+	DJANGO_ENV=production $(PY) -m uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log \
+		--proxy-headers --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" config.asgi:application
 
 test: install test-unit test-e2e
 

@@ -370,6 +370,7 @@ if PRODUCTION:
     # this header when the proxy strips it from client requests.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer checks each worker over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -390,6 +391,10 @@ REBOND_INVITATION_DAYS = int(env("REBOND_INVITATION_DAYS", "7"))
 # establishments may claim a public giver's item, then partner associations as long again
 # (an organisation's own ``internal_first_days`` wins). 0: no window.
 REBOND_INTERNAL_FIRST_DAYS = int(env("REBOND_INTERNAL_FIRST_DAYS", "0"))
+
+# Lists count their rows exactly up to this many, then say "more than" (inventory.pagination):
+# a page never pays for a count of the whole table.
+REBOND_EXACT_COUNT_LIMIT = int(env("REBOND_EXACT_COUNT_LIMIT", "10000"))
 
 # The address people reach Rebond at (``https://rebond.example.fr``), for links that leave the
 # site: the QR labels of shared equipment. Empty: taken from the request that prints them.

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import health
 from frontend import views as frontend_views
 from frontend.views import accounts as account_views
 from frontend.views import proconnect as proconnect_views
@@ -12,6 +13,7 @@ from frontend.views import proconnect as proconnect_views
 handler500 = "api.errors.server_error"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     # The admin's sign-in with the lock-out of the other sign-ins, before the admin's own.
     path("admin/login/", account_views.AdminSignInView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),

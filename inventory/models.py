@@ -394,7 +394,13 @@ class Item(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
-        indexes = [models.Index(fields=["status", "-created_at"], name="item_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="item_status_created"),
+            # The catalogue page (status and mode, newest first) and the API's other ordering;
+            # on PostgreSQL the full-text search has its own GIN index (migration 0009).
+            models.Index(fields=["status", "mode", "-created_at"], name="item_status_mode_created"),
+            models.Index(fields=["status", "available_until"], name="item_status_until"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="item_quantity_positive",

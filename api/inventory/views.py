@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api import parsers as api_parsers
 from api.exchange.serializers import ReasonSerializer
 from api.history import HistoryEntrySerializer, history_entries
+from api.pagination import ItemPagination, KeysetPagination
 from api.permissions import ReadOnlyOrDepartmentManager
 from api.schema import CONFLICT, TOO_LARGE
 from exchange import services as exchange_services
@@ -21,6 +22,7 @@ from inventory.models import Category, Item, Organisation
 from pooling import services as pooling_services
 from pooling.models import BookingRules
 
+from .rows import item_rows, item_values
 from .serializers import (
     CategorySerializer,
     ItemSerializer,
@@ -96,13 +98,30 @@ class ItemViewSet(viewsets.ModelViewSet):
 
     serializer_class = ItemSerializer
     filterset_class = ItemFilterSet
+    pagination_class = ItemPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @property
+    def paginator(self):
+        # ?cursor= asks for keyset pagination (API.md, "Lists at scale"); page numbers otherwise.
+        if not hasattr(self, "_paginator"):
+            keyset = "cursor" in self.request.query_params
+            self._paginator = KeysetPagination() if keyset else self.pagination_class()
+        return self._paginator
 
     def get_queryset(self):
         # Owner and category are rendered as ids: no join needed, only the photos.
         statuses = [s for s in self.request.query_params.getlist("status") if s in Item.Status.values]
         return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related(
             "photos", "booking_rules__organisations")
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows from values() (api.inventory.rows), not the nested serializer: the
+        # same JSON, several times faster. (A comment, not a docstring: the schema shows those.)
+        statuses = [s for s in request.query_params.getlist("status") if s in Item.Status.values]
+        queryset = self.filter_queryset(permissions.visible_items(request.user, statuses=statuses))
+        page = self.paginate_queryset(item_values(queryset))
+        return self.get_paginated_response(item_rows(page, request=request))
 
     @transaction.atomic  # the item and its booking rules, or neither
     def perform_create(self, serializer):

@@ -1,12 +1,12 @@
 """The catalogue (search, filters, paging that keeps them) and an item's page."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
 from inventory import permissions
 from inventory.models import Item, Photo
+from inventory.pagination import BoundedCountPaginator
 
 from ..filters import CatalogueFilter
 from ..forms import use_field_template
@@ -31,7 +31,7 @@ def catalogue(request):
     filterset = CatalogueFilter(query or None, queryset=items)
     use_field_template(filterset.form)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else items
-    page = Paginator(_with_photos(results), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedCountPaginator(_with_photos(results), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "filtered": filterset.is_bound, "mode": mode}
     if request.htmx and not request.htmx.boosted:
         return render(request, "frontend/catalogue/list.html#results", context)
