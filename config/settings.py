@@ -420,3 +420,17 @@ REBOND_VAPID_PRIVATE_KEY = env("REBOND_VAPID_PRIVATE_KEY", "")
 REBOND_VAPID_PUBLIC_KEY = env("REBOND_VAPID_PUBLIC_KEY", "")
 REBOND_VAPID_SUBJECT = env("REBOND_VAPID_SUBJECT", "mailto:ne-pas-repondre@rebond.example")
 REBOND_PUSH_TIMEOUT = float(env("REBOND_PUSH_TIMEOUT", "10"))
+
+#
+# Legal notice, privacy notice and accessibility statement (frontend.legal): who publishes the
+# service. The defaults describe the demo département; each deployment sets its own.
+#
+REBOND_LEGAL_EDITOR = env("REBOND_LEGAL_EDITOR", "Département du Val-de-Marne")
+REBOND_LEGAL_EDITOR_ADDRESS = env("REBOND_LEGAL_EDITOR_ADDRESS", "Hôtel du Département, avenue du Général de "
+                                  "Gaulle, 94054 Créteil Cedex")
+REBOND_LEGAL_DIRECTOR = env("REBOND_LEGAL_DIRECTOR", "Le Président du Conseil départemental")
+REBOND_LEGAL_HOST = env("REBOND_LEGAL_HOST", "Direction des systèmes d'information du Département, "
+                        "Hôtel du Département, 94054 Créteil Cedex")
+REBOND_LEGAL_CONTACT = env("REBOND_LEGAL_CONTACT", "rebond@valdemarne.example")
+REBOND_DPO_CONTACT = env("REBOND_DPO_CONTACT", "dpo@valdemarne.example")
+REBOND_ACCESSIBILITY_CONTACT = env("REBOND_ACCESSIBILITY_CONTACT", "accessibilite@valdemarne.example")
