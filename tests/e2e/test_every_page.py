@@ -134,6 +134,8 @@ def test_every_page_has_no_axe_violation_for_each_role_language_and_width(browse
                                            **violation})
                 if language == "fr":  # reflow: the same layout in both languages
                     page.set_viewport_size({"width": 320, "height": 900})
+                    # Charts redraw at the new width on the next frames (ResizeObserver).
+                    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
                     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                     if overflow > 0:
                         reflow_failures.append(f"{role} {path}: {overflow}px, {page.evaluate(WIDEST)}")
