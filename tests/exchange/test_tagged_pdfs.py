@@ -60,7 +60,7 @@ def test_the_transfer_record_is_tagged_with_language_title_structure_and_the_sig
         f"Signature de {volunteer.get_full_name()}, tracée à la porte"]
     # …and the visual order of the same headings, as the text comes off the page.
     text = re.sub(r"\s+", " ", PdfReader(io.BytesIO(data)).pages[0].extract_text())
-    headings = ["Parties", "Base légale", "Objets", "Enlèvement", "Engagement du receveur", "Confirmations"]
+    headings = ["Parties", "Fondement juridique", "Objets", "Enlèvement", "Engagement du cessionnaire", "Attestations"]
     positions = [text.index(heading) for heading in headings]
     assert positions == sorted(positions)
 
