@@ -228,7 +228,11 @@
     if (!target || !target.isConnected) { target = event.detail && event.detail.target; }
     var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     var live = trigger && typeof trigger.type === "string" && trigger.type.indexOf("rebond:") === 0;
-    if (live) {
+    var summary = target && target.querySelector && target.querySelector("[data-announce-text]");
+    if (target && target.matches && target.matches("[data-announce-text]")) { summary = target; }
+    if (summary) {
+      announce(summary.textContent.replace(/\s+/g, " ").trim());
+    } else if (live) {
       var region = document.getElementById("live-announcer");
       announce((target && target.getAttribute && target.getAttribute("data-announce")) ||
                (region && region.getAttribute("data-updated")));
