@@ -94,7 +94,7 @@ def run_axe(page) -> dict:
         " passes: r.passes.map(p => p.id)}; }")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_page_has_no_axe_violation_for_each_role_language_and_width(browser, live_server, settings):
     # The demo's events would go through async_to_sync in Playwright's thread: load it in another.
     loader = threading.Thread(target=call_command, args=("load_demo",), kwargs={"verbosity": 0})

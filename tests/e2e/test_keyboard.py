@@ -100,7 +100,7 @@ def skip_link(page, keys, path, live_server):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_keyboard_only_journeys_of_each_role(browser, live_server, tmp_path):
     folder = ARTIFACTS / "keyboard"
     folder.mkdir(parents=True, exist_ok=True)
