@@ -72,7 +72,8 @@ WIDEST = """() => [...document.querySelectorAll('body *')].filter(el => {
         if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return false;
     }
     return ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1);
-}).slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
+}).slice(0, 3).map(el => el.tagName.toLowerCase()
+    + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
     + ' ' + Math.round(el.getBoundingClientRect().right) + 'px')"""
 
 
@@ -95,7 +96,7 @@ def run_axe(page) -> dict:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_every_page_has_no_axe_violation_for_each_role_language_and_width(browser, live_server, settings):
+def test_every_page_has_no_axe_violation_for_each_role_language_and_width(browser, live_server):
     # The demo's events would go through async_to_sync in Playwright's thread: load it in another.
     loader = threading.Thread(target=call_command, args=("load_demo",), kwargs={"verbosity": 0})
     loader.start()
