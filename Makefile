@@ -15,6 +15,10 @@ SERVE = $(PY) -m uvicorn --host $(HOST) --port $(PORT) --no-access-log config.as
 $(STAMP): pyproject.toml
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext) \
 		|| echo "GNU gettext missing: install it to check translations"
+	@# WeasyPrint (the tagged PDFs) needs Pango and a font.
+	@(ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -qi dejavu) \
+		|| (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core) \
+		|| echo "Pango missing: install libpango-1.0-0 and libpangoft2-1.0-0 for the PDFs"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"

@@ -405,6 +405,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of each PDF at INFO; its warnings and errors still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # The coordinator's day (exchange.planning): road distances are great-circle × this factor at
@@ -425,3 +427,17 @@ REBOND_VAPID_PRIVATE_KEY = env("REBOND_VAPID_PRIVATE_KEY", "")
 REBOND_VAPID_PUBLIC_KEY = env("REBOND_VAPID_PUBLIC_KEY", "")
 REBOND_VAPID_SUBJECT = env("REBOND_VAPID_SUBJECT", "mailto:ne-pas-repondre@rebond.example")
 REBOND_PUSH_TIMEOUT = float(env("REBOND_PUSH_TIMEOUT", "10"))
+
+#
+# Legal notice, privacy notice and accessibility statement (frontend.legal): who publishes the
+# service. The defaults describe the demo département; each deployment sets its own.
+#
+REBOND_LEGAL_EDITOR = env("REBOND_LEGAL_EDITOR", "Département du Val-de-Marne")
+REBOND_LEGAL_EDITOR_ADDRESS = env("REBOND_LEGAL_EDITOR_ADDRESS", "Hôtel du Département, avenue du Général de "
+                                  "Gaulle, 94054 Créteil Cedex")
+REBOND_LEGAL_DIRECTOR = env("REBOND_LEGAL_DIRECTOR", "Le Président du Conseil départemental")
+REBOND_LEGAL_HOST = env("REBOND_LEGAL_HOST", "Direction des systèmes d'information du Département, "
+                        "Hôtel du Département, 94054 Créteil Cedex")
+REBOND_LEGAL_CONTACT = env("REBOND_LEGAL_CONTACT", "rebond@valdemarne.example")
+REBOND_DPO_CONTACT = env("REBOND_DPO_CONTACT", "dpo@valdemarne.example")
+REBOND_ACCESSIBILITY_CONTACT = env("REBOND_ACCESSIBILITY_CONTACT", "accessibilite@valdemarne.example")

@@ -1,5 +1,5 @@
 """Bar charts drawn by the server as SVG: the static twins of the pages' Chart.js charts, for
-the annual report's PDF (xhtml2pdf runs no JavaScript; it draws SVG with svglib)."""
+the annual report's PDF (WeasyPrint runs no JavaScript; it draws SVG itself)."""
 
 from collections.abc import Callable, Sequence
 

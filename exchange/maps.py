@@ -14,7 +14,7 @@ and any other map — a day's tours, say — built on the same base):
 - ``svg_map(...)``: the SVG itself — communes filled, optional markers and lines (lat, lon),
   a legend, the attribution; ``interactive`` makes each commune a focusable link whose
   ``aria-label`` and ``<title>`` carry its figures (the page), without it a plain drawing
-  (xhtml2pdf's svglib in the PDF).
+  (WeasyPrint draws it in the PDF).
 """
 
 import json
@@ -316,7 +316,7 @@ def _n(value: float) -> str:
 
 
 def data_url(svg: str) -> str:
-    """The SVG as a ``data:`` address, for an ``<img>`` (xhtml2pdf draws it with svglib)."""
+    """The SVG as a ``data:`` address, for an ``<img>`` (WeasyPrint draws it as vectors)."""
     import base64
 
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -1,7 +1,7 @@
 """Transfer records (PV de cession / convention de mise à disposition) and the inventory exits
 they make, which ``exports`` writes out for the giver's accountant.
 
-A record is issued when the units are collected: a PDF rendered by xhtml2pdf from a Django
+A record is issued when the units are collected: a tagged PDF (PDF/UA) rendered by WeasyPrint from a Django
 template, in French, with the parties, the legal basis, the items with their inventory data,
 the receiver's commitment and both confirmations (the handover code checked, the signature
 drawn at the door). Records are never edited: a correction issues a new version.
@@ -59,7 +59,7 @@ def _number(reservation: Reservation, version: int) -> str:
 
 
 def render_pdf(context: dict, template: str = "exchange/transfer_record.html") -> bytes:
-    """A PDF from a Django template, in French (xhtml2pdf): the transfer records, and the QR
+    """A PDF from a Django template, in French (WeasyPrint, tagged PDF/UA): the transfer records, and the QR
     label sheets of ``pooling.labels``."""
     with translation.override("fr"):
         return pdf_from_template(template, context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalogue, core, exchange, impact, items, onboarding, reporting, road, sharing
+from .views import accounts, catalogue, core, exchange, impact, items, legal, onboarding, reporting, road, sharing
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("manifest.webmanifest", road.manifest, name="web_manifest"),
     path("sw.js", road.service_worker, name="service_worker"),
     path("offline/", road.offline, name="offline"),
+    # What a public service owes its users: legal notice, privacy, accessibility (RGAA)
+    path("legal/", legal.legal_notice, name="legal_notice"),
+    path("privacy/", legal.privacy, name="privacy"),
+    path("accessibility/", legal.accessibility_statement, name="accessibility"),
+    path("accessibility/plan/", legal.accessibility_plan, name="accessibility_plan"),
     # My personal data (GDPR): download, erasure
     path("account/data/", accounts.my_data, name="my_data"),
     path("account/data/download/", accounts.my_data_download, name="my_data_download"),

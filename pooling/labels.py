@@ -2,7 +2,7 @@
 ``…/s/<code>`` that opens the item for a signed-in member (``frontend.views.sharing``).
 
 The codes are drawn by segno and placed in the PDF by the engine the transfer records use
-(``exchange.transfers.render_pdf``, xhtml2pdf).
+(``exchange.transfers.render_pdf``, WeasyPrint).
 """
 
 import segno

@@ -129,3 +129,12 @@ def associations_from(item):
     if window is None or window.associations_from <= timezone.now():
         return None
     return timezone.localtime(window.associations_from)
+
+
+@register.inclusion_tag("frontend/includes/footer_links.html")
+def footer_links():
+    """The links every page's footer owes: the accessibility statement with its status
+    (RGAA), the legal notice, the privacy notice."""
+    from .. import accessibility
+
+    return accessibility.footer_status()

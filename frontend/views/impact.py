@@ -217,7 +217,7 @@ def annual_report(request, year: int):
 @login_required
 @require_GET
 def annual_report_pdf(request, year: int):
-    """The annual report as a PDF to attach to a deliberation (xhtml2pdf, which runs no
+    """The annual report as a PDF to attach to a deliberation (WeasyPrint, tagged PDF/UA, which runs no
     JavaScript: the map and the charts are server-side SVG)."""
     context = _report_context(request, year)
     context["map"] = page_maps.impact_map(context["by_commune"], measure="kg", side="giver", interactive=False)

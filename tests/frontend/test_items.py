@@ -143,7 +143,7 @@ def test_photos_are_reordered_with_htmx(staff_client, three_photos):
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="photo-list">')  # the fragment, not the page
-    assert "<html" not in body and 'hx-swap-oob="true"' in body
+    assert "<html" not in body and 'hx-swap-oob="innerHTML"' in body
     assert list(item.photos.order_by("order").values_list("pk", flat=True)) == [first.pk, third.pk, second.pk]
 
 

@@ -219,7 +219,7 @@ def test_the_report_as_a_pdf_has_the_map_charts_people_and_method(viewer, record
     assert "Personnes aidées" in flat and "52" in flat
     assert "Nos résidents ont enfin des fauteuils confortables." in flat and "Ne pas citer ceci." not in flat
     assert "Méthodologie" in flat
-    # The map and the charts are SVG drawn by svglib: their own texts (the legend, the
+    # The map and the charts are SVG drawn by WeasyPrint: their own texts (the legend, the
     # attribution, the bars' figures) are in the PDF as text.
     assert "kg détournés" in flat and "Admin Express" in flat
     assert "1 234" in flat.replace("\u202f", " ").replace("\xa0", " ")

@@ -193,4 +193,56 @@
   document.addEventListener("rebond:swapped", function (event) {
     setupSignaturePads((event.detail && event.detail.root) || document);
   });
+
+  /* Accessibility of what htmx changes. A form's error summary takes the focus when the page
+     (or the swapped part) shows one. When a swap removed the element that had the focus, the
+     focus goes to the new content rather than falling back to the top of the page. What a live
+     event refreshed is announced in the page's status region, without moving the focus. */
+  function announce(text) {
+    var region = document.getElementById("live-announcer");
+    if (!region || !text) { return; }
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function focusInto(element) {
+    if (!element) { return; }
+    if (!element.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(element.tagName)) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus({ preventScroll: false });
+  }
+
+  function focusErrorSummary(root) {
+    var summary = (root || document).querySelector(".error-summary");
+    if (summary) { focusInto(summary); return true; }
+    return false;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
+
+  var focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () { focusedBeforeSwap = document.activeElement; });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.elt;
+    if (!target || !target.isConnected) { target = event.detail && event.detail.target; }
+    var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    var live = trigger && typeof trigger.type === "string" && trigger.type.indexOf("rebond:") === 0;
+    var summary = target && target.querySelector && target.querySelector("[data-announce-text]");
+    if (target && target.matches && target.matches("[data-announce-text]")) { summary = target; }
+    if (summary) {
+      announce(summary.textContent.replace(/\s+/g, " ").trim());
+    } else if (live) {
+      var region = document.getElementById("live-announcer");
+      announce((target && target.getAttribute && target.getAttribute("data-announce")) ||
+               (region && region.getAttribute("data-updated")));
+    }
+    if (target && focusErrorSummary(target)) { return; }
+    var lost = focusedBeforeSwap && !focusedBeforeSwap.isConnected;
+    if (lost && target && target.isConnected) {
+      var heading = target.querySelector && target.querySelector("h1, h2, h3");
+      focusInto(heading || target);
+    }
+    focusedBeforeSwap = null;
+  });
 }());
