@@ -103,21 +103,21 @@ def test_the_records_fall_in_their_paris_month(ledger):
     assert rolled == raw
 
 
-@pytest.mark.parametrize("group_by", [None, *reports.GROUP_BY])
-def test_the_roll_ups_give_the_ledgers_figures_for_every_group(ledger, group_by):
+def test_the_roll_ups_give_the_ledgers_figures_for_every_group(ledger):
     viewer = member(DepartmentFactory(), role="viewer")
-    for date_from, date_to in PERIODS:
-        raw, rolled = _both(viewer, date_from, date_to, group_by)
-        assert rolled == raw, (date_from, date_to)
-    assert raw["totals"]["reservations"] or raw["groups"]  # not two empty answers
+    for group_by in (None, *reports.GROUP_BY):  # one data set for all (each test pays its setup)
+        for date_from, date_to in PERIODS:
+            raw, rolled = _both(viewer, date_from, date_to, group_by)
+            assert rolled == raw, (group_by, date_from, date_to)
+        assert raw["totals"]["reservations"] == 2  # the last period: d3 and l5, not two empty answers
 
 
-@pytest.mark.parametrize("group_by", [None, "month", "receiver", "giver_kind"])
-def test_an_organisation_reads_the_roll_ups_of_its_own_records(ledger, group_by):
+def test_an_organisation_reads_the_roll_ups_of_its_own_records(ledger):
     staff = member(ledger["s"])  # received d2 and d6 only
-    raw, rolled = _both(staff, None, None, group_by)
-    assert rolled == raw
-    assert rolled["totals"]["reservations"] == 2
+    for group_by in (None, "month", "receiver", "giver_kind"):
+        raw, rolled = _both(staff, None, None, group_by)
+        assert rolled == raw, group_by
+        assert rolled["totals"]["reservations"] == 2
 
 
 def test_a_period_cut_mid_month_reads_the_records():
