@@ -215,7 +215,7 @@ def run(backend: str) -> None:
                 return cursor.fetchall()
 
         def summary(group_by=group_by, period=period, rolled=False):
-            months = reports.whole_months(selectors.visible_impact_months(viewer), *period) if rolled else None
+            months = reports.rolled_up(selectors.visible_impact_months(viewer), *period) if rolled else None
             return reports.impact_summary(
                 records=reports.in_period(selectors.visible_impact_records(viewer), *period), group_by=group_by,
                 months=months)

@@ -6,6 +6,7 @@ API, the dashboard, the annual report and the exports all call these functions.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -199,24 +200,40 @@ def in_period(
     return records
 
 
-def whole_months(
+@dataclass(frozen=True)
+class Rollup:
+    """A period read from the monthly roll-ups: ``months`` for its whole months; the records
+    dated before ``before`` or after ``after`` (its cut months' days, None when whole) are
+    read from the ledger and added."""
+
+    months: QuerySet[ImpactMonth]
+    before: datetime.date | None = None
+    after: datetime.date | None = None
+
+
+def rolled_up(
     months: QuerySet[ImpactMonth], date_from: datetime.date | None, date_to: datetime.date | None,
-) -> QuerySet[ImpactMonth] | None:
-    """The roll-ups of the period when it is made of whole months (either end may be open),
-    else None: a period starting or ending mid-month needs the records themselves."""
-    if date_from and date_from.day != 1:
+) -> Rollup | None:
+    """The period (both ends inclusive, either may be open) as whole months of roll-ups plus
+    the days of the months it cuts; None when it holds no whole month (the records alone)."""
+    first = date_from
+    if date_from and date_from.day != 1:  # from the first of the next month
+        first = (date_from.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    last = date_to
+    if date_to and (date_to + datetime.timedelta(days=1)).day != 1:  # to the end of the month before
+        last = date_to.replace(day=1) - datetime.timedelta(days=1)
+    if first and last and first > last:
         return None
-    if date_to and (date_to + datetime.timedelta(days=1)).day != 1:
-        return None
-    if date_from:
-        months = months.filter(month__gte=date_from)
-    if date_to:
-        months = months.filter(month__lte=date_to)
-    return months
+    if first:
+        months = months.filter(month__gte=first)
+    if last:
+        months = months.filter(month__lte=last)
+    return Rollup(months=months, before=first if first != date_from else None,
+                  after=last if last != date_to else None)
 
 
 def impact_summary(
-    *, records: QuerySet[ImpactRecord], group_by: str | None, months: QuerySet[ImpactMonth] | None = None,
+    *, records: QuerySet[ImpactRecord], group_by: str | None, months: Rollup | None = None,
 ) -> dict:
     """Totals of ``records`` and, with ``group_by``, the same figures per group.
 
@@ -225,49 +242,72 @@ def impact_summary(
     aggregate queries (the ledger's, the answers') plus one for the groups' names.
     With groups, the totals are the sums of the groups: every record falls in exactly one group.
 
-    ``months``, the same records' monthly roll-ups (``whole_months``), when given, is read
-    instead: one query of a few thousand rows rather than millions of records, with the same
-    figures (``tests/exchange/test_rollups.py``).
+    ``months``, the same period's monthly roll-ups (``rolled_up``), when given, is read
+    instead: one query of a few thousand rows rather than millions of records, plus the two
+    queries above for the records of the months the period cuts, if any; the same figures
+    (``tests/exchange/test_rollups.py``).
 
     Raises:
         ValueError: ``group_by`` is not one of ``GROUP_BY``.
     """
     if group_by is not None and group_by not in GROUP_BY:
         raise ValueError(f"unknown group_by: {group_by}")
-    if months is not None:
-        return _summary_of_months(months.order_by(), group_by)
     records = records.order_by()
+    if months is None:
+        rows = _rows_of_records(records, group_by)
+    else:
+        rows = _rows_of_months(months.months.order_by(), group_by)
+        edges = [Q(date__lt=months.before)] if months.before else []
+        edges += [Q(date__gt=months.after)] if months.after else []
+        if edges:  # the days of the months the period cuts
+            cut = edges[0] | edges[1] if len(edges) == 2 else edges[0]
+            rows = _merged(group_by, rows, _rows_of_records(records.filter(cut), group_by))
+    if not group_by:
+        return {"totals": {name: rows[0][name] for name in FIGURE_NAMES}, "groups": []}
+    label = _labeller(group_by, [row["key"] for row in rows])
+    groups = [
+        {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURE_NAMES}}
+        for row in rows
+    ]
+    totals = {name: sum((row[name] for row in rows), FIGURES_ZERO[name]) for name in FIGURE_NAMES}
+    return {"totals": totals, "groups": groups}
+
+
+def _rows_of_records(records: QuerySet[ImpactRecord], group_by: str | None) -> list[dict]:
+    """The figures per key (one row without ``group_by``): two queries, the ledger's and the answers'."""
     answered = records.filter(feedback__isnull=False)
     if not group_by:
         totals = _exact(records.aggregate(**FIGURES))
         totals["people_helped"] = answered.aggregate(people_helped=PEOPLE_HELPED)["people_helped"]
-        return {"totals": totals, "groups": []}
+        return [totals]
     key = _KEYS[group_by]
     rows = [_exact(row) for row in records.annotate(key=key).values("key").annotate(**FIGURES).order_by("key")]
     people = dict(answered.annotate(key=key).values("key").annotate(n=PEOPLE_HELPED).values_list("key", "n"))
     for row in rows:
         row["people_helped"] = people.get(row["key"], 0)
-    label = _labeller(group_by, [row["key"] for row in rows])
-    groups = [
-        {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURE_NAMES}}
-        for row in rows
-    ]
-    totals = {name: sum((row[name] for row in rows), FIGURES_ZERO[name]) for name in FIGURE_NAMES}
-    return {"totals": totals, "groups": groups}
+    return rows
 
 
-def _summary_of_months(months: QuerySet[ImpactMonth], group_by: str | None) -> dict:
+def _rows_of_months(months: QuerySet[ImpactMonth], group_by: str | None) -> list[dict]:
+    """The same rows from the roll-ups: one query."""
     if not group_by:
-        return {"totals": _exact(months.aggregate(**MONTH_FIGURES)), "groups": []}
+        return [_exact(months.aggregate(**MONTH_FIGURES))]
     key = _MONTH_KEYS.get(group_by, _KEYS[group_by])
-    rows = [_exact(row) for row in months.annotate(key=key).values("key").annotate(**MONTH_FIGURES).order_by("key")]
-    label = _labeller(group_by, [row["key"] for row in rows])
-    groups = [
-        {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURE_NAMES}}
-        for row in rows
-    ]
-    totals = {name: sum((row[name] for row in rows), FIGURES_ZERO[name]) for name in FIGURE_NAMES}
-    return {"totals": totals, "groups": groups}
+    return [_exact(row) for row in months.annotate(key=key).values("key").annotate(**MONTH_FIGURES).order_by("key")]
+
+
+def _merged(group_by: str | None, *parts: list[dict]) -> list[dict]:
+    """Rows of the same keys added up, in key order (None last)."""
+    merged = {}
+    for rows in parts:
+        for row in rows:
+            key = _as_date(row.get("key")) if group_by in PERIODS else row.get("key")
+            if key in merged:
+                for name in FIGURE_NAMES:
+                    merged[key][name] += row[name]
+            else:
+                merged[key] = {**row, "key": key}
+    return [merged[key] for key in sorted(merged, key=lambda key: (key is None, key if key is not None else 0))]
 
 
 FIGURES_ZERO = {
@@ -427,7 +467,7 @@ def quotes(records: QuerySet[ImpactRecord], *, limit: int = 5) -> list[dict]:
 
 
 def impact_by_commune(
-    *, records: QuerySet[ImpactRecord], side: str, months: QuerySet[ImpactMonth] | None = None,
+    *, records: QuerySet[ImpactRecord], side: str, months: Rollup | None = None,
 ) -> dict[str, dict]:
     """The summary's figures per commune code, by the giver's commune (``side="giver"``, as
     recorded) or the receiver's (its commune today). Communes without records are absent."""

@@ -288,7 +288,7 @@ def _records(request, query: dict):
 
 def _months(request, query: dict):
     """The same records' monthly roll-ups when the period is whole months, else None."""
-    return reports.whole_months(selectors.visible_impact_months(request.user), query.get("from"), query.get("to"))
+    return reports.rolled_up(selectors.visible_impact_months(request.user), query.get("from"), query.get("to"))
 
 
 class ImpactSummaryView(APIView):

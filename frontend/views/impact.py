@@ -122,7 +122,7 @@ def _map_choice(request) -> tuple[MapForm, str, str]:
 
 def _months(user, date_from, date_to):
     """The reader's monthly roll-ups when the period is whole months, else None (the records)."""
-    return reports.whole_months(selectors.visible_impact_months(user), date_from, date_to)
+    return reports.rolled_up(selectors.visible_impact_months(user), date_from, date_to)
 
 
 def _figures(user, date_from, date_to) -> dict:

@@ -74,6 +74,9 @@ def ledger(db):
 
 PERIODS = [
     (None, None),
+    (datetime.date(2024, 1, 1), datetime.date(2024, 6, 15)),  # the dashboard's "this year" to a day
+    (datetime.date(2024, 2, 29), datetime.date(2024, 4, 1)),  # both ends cut a month
+    (datetime.date(2023, 12, 31), datetime.date(2024, 3, 30)),
     (datetime.date(2024, 1, 1), datetime.date(2024, 3, 31)),
     (datetime.date(2024, 2, 1), None),
     (None, datetime.date(2024, 2, 29)),
@@ -83,7 +86,7 @@ PERIODS = [
 
 def _both(user, date_from, date_to, group_by):
     records = reports.in_period(selectors.visible_impact_records(user), date_from, date_to)
-    months = reports.whole_months(selectors.visible_impact_months(user), date_from, date_to)
+    months = reports.rolled_up(selectors.visible_impact_months(user), date_from, date_to)
     assert months is not None
     return (reports.impact_summary(records=records, group_by=group_by),
             reports.impact_summary(records=records, group_by=group_by, months=months))
@@ -120,18 +123,24 @@ def test_an_organisation_reads_the_roll_ups_of_its_own_records(ledger):
         assert rolled["totals"]["reservations"] == 2
 
 
-def test_a_period_cut_mid_month_reads_the_records():
-    assert reports.whole_months(ImpactMonth.objects.all(), datetime.date(2024, 1, 2), None) is None
-    assert reports.whole_months(ImpactMonth.objects.all(), None, datetime.date(2024, 2, 28)) is None
-    assert reports.whole_months(ImpactMonth.objects.all(), None, datetime.date(2024, 2, 29)) is not None
+def test_a_period_within_one_month_reads_the_records_alone():
+    assert reports.rolled_up(ImpactMonth.objects.all(), datetime.date(2024, 1, 2), datetime.date(2024, 1, 31)) is None
+    assert reports.rolled_up(ImpactMonth.objects.all(), datetime.date(2024, 2, 1), datetime.date(2024, 2, 28)) is None
+    whole = reports.rolled_up(ImpactMonth.objects.all(), datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    assert (whole.before, whole.after) == (None, None)
+    cut = reports.rolled_up(ImpactMonth.objects.all(), datetime.date(2024, 1, 31), datetime.date(2024, 3, 30))
+    assert (cut.before, cut.after) == (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
 
 
 def test_the_summary_reads_one_query_of_roll_ups(ledger, django_assert_num_queries):
-    months = ImpactMonth.objects.all()
+    whole = reports.rolled_up(ImpactMonth.objects.all(), None, None)
     with django_assert_num_queries(1):
-        reports.impact_summary(records=ImpactRecord.objects.all(), group_by="month", months=months)
+        reports.impact_summary(records=ImpactRecord.objects.all(), group_by="month", months=whole)
     with django_assert_num_queries(2):  # and the categories' names
-        reports.impact_summary(records=ImpactRecord.objects.all(), group_by="category", months=months)
+        reports.impact_summary(records=ImpactRecord.objects.all(), group_by="category", months=whole)
+    cut = reports.rolled_up(ImpactMonth.objects.all(), datetime.date(2024, 1, 1), datetime.date(2024, 6, 15))
+    with django_assert_num_queries(3):  # and the records of June 2024 (the ledger's, the answers')
+        reports.impact_summary(records=ImpactRecord.objects.all(), group_by="month", months=cut)
 
 
 def _table():
