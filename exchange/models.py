@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -485,7 +485,58 @@ class ImpactRecord(models.Model):
         # The ledger is append-only: a past record must never be rewritten.
         if not self._state.adding:
             raise ValueError("Impact records are written once and never changed.")
-        super().save(*args, **kwargs)
+        from . import rollups  # imports this module
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            rollups.add_record(self)  # its month's roll-up, in the same transaction
+
+
+class ImpactMonth(models.Model):
+    """The impact ledger summed per calendar month and per every column the summary groups
+    or filters by (``exchange.reports``): the dashboard reads these few rows instead of
+    millions of records. Kept by ``exchange.rollups`` in the transaction that saves a record
+    (or the receiver's answer: ``ImpactRecord.save``, ``DeliveryFeedback.save``);
+    ``manage.py rebuild_impact_rollups`` rebuilds it from the ledger."""
+
+    month = models.DateField(_("month"))  # the first day of the records' month (their local date)
+    kind = models.CharField(_("kind"), max_length=10, choices=ImpactRecord.Kind.choices)
+    kg_basis = models.CharField(_("weight basis"), max_length=10, choices=ImpactRecord.KgBasis.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    giver = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("giver"))
+    receiver = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("receiver"))
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    beneficiary = models.CharField(_("beneficiary public"), max_length=20, choices=Beneficiary.choices, blank=True)
+    giver_kind = models.CharField(_("giver kind"), max_length=20, choices=Organisation.Kind.choices, blank=True)
+    receiver_kind = models.CharField(
+        _("receiver kind"), max_length=20, choices=Organisation.Kind.choices, blank=True,
+    )
+    quantity = models.BigIntegerField(_("quantity"), default=0)
+    kg = models.DecimalField(_("weight (kg)"), max_digits=18, decimal_places=3, default=0)
+    co2e_kg = models.DecimalField(_("avoided emissions (kg CO2e)"), max_digits=18, decimal_places=3, default=0)
+    value_eur = models.DecimalField(_("value (EUR)"), max_digits=18, decimal_places=2, default=0)
+    records = models.BigIntegerField(_("records"), default=0)
+    people_helped = models.BigIntegerField(_("people helped"), default=0)
+
+    DIMENSIONS = (
+        "month", "kind", "kg_basis", "category_id", "giver_id", "receiver_id", "commune_id", "beneficiary",
+        "giver_kind", "receiver_kind",
+    )
+    MEASURES = ("quantity", "kg", "co2e_kg", "value_eur", "records", "people_helped")
+
+    class Meta:
+        verbose_name = _("impact month")
+        verbose_name_plural = _("impact months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "kg_basis", "category", "giver", "receiver", "commune", "beneficiary",
+                        "giver_kind", "receiver_kind"],
+                name="impact_month_once_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.records}"
 
 
 #
@@ -522,6 +573,16 @@ class DeliveryFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.reservation_id}: {self.people_helped}"
+
+    def save(self, *args, **kwargs):
+        # Given once (the admin shows it read-only): counted in the roll-ups when first written.
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        from . import rollups  # imports this module
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            rollups.add_people(reservation_id=self.reservation_id, people_helped=self.people_helped)
 
 
 #

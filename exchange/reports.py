@@ -6,6 +6,7 @@ API, the dashboard, the annual report and the exports all call these functions.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import Category, Commune, Item, Organisation
 
-from .models import Beneficiary, DeliveryFeedback, ImpactRecord, Pickup, Reservation
+from .models import Beneficiary, DeliveryFeedback, ImpactMonth, ImpactRecord, Pickup, Reservation
 
 GROUP_BY = (
     "month", "quarter", "year", "category", "organisation", "receiver", "commune", "receiver_commune", "kind",
@@ -60,6 +61,21 @@ FIGURES = {
 # the summary three to ten times slower on SQLite at 10⁵-10⁶ records).
 PEOPLE_HELPED = Coalesce(Sum("feedback__people_helped"), Value(0))
 FIGURE_NAMES = (*FIGURES, "people_helped")
+# The same figures from the monthly roll-ups (``ImpactMonth``), people helped included.
+MONTH_FIGURES = {
+    "items": Coalesce(Sum("quantity"), Value(0)),
+    "kg_measured": Coalesce(
+        Sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)), Value(Decimal("0")),
+        output_field=ImpactMonth._meta.get_field("kg"),
+    ),
+    "kg": Coalesce(Sum("kg"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("kg")),
+    "co2e_kg": Coalesce(Sum("co2e_kg"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("co2e_kg")),
+    "value_eur": Coalesce(
+        Sum("value_eur"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("value_eur")
+    ),
+    "reservations": Coalesce(Sum("records"), Value(0)),
+    "people_helped": Coalesce(Sum("people_helped"), Value(0)),
+}
 
 
 # SQLite sums decimals as floats: give every sum back at the column's precision.
@@ -122,6 +138,10 @@ _KEYS = {
 }
 
 
+# The roll-ups' month column stands for the records' date (every other key has the same name).
+_MONTH_KEYS = {period: PeriodStart("month", period=period) for period in PERIODS}
+
+
 def _as_date(value) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -180,7 +200,41 @@ def in_period(
     return records
 
 
-def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> dict:
+@dataclass(frozen=True)
+class Rollup:
+    """A period read from the monthly roll-ups: ``months`` for its whole months; the records
+    dated before ``before`` or after ``after`` (its cut months' days, None when whole) are
+    read from the ledger and added."""
+
+    months: QuerySet[ImpactMonth]
+    before: datetime.date | None = None
+    after: datetime.date | None = None
+
+
+def rolled_up(
+    months: QuerySet[ImpactMonth], date_from: datetime.date | None, date_to: datetime.date | None,
+) -> Rollup | None:
+    """The period (both ends inclusive, either may be open) as whole months of roll-ups plus
+    the days of the months it cuts; None when it holds no whole month (the records alone)."""
+    first = date_from
+    if date_from and date_from.day != 1:  # from the first of the next month
+        first = (date_from.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    last = date_to
+    if date_to and (date_to + datetime.timedelta(days=1)).day != 1:  # to the end of the month before
+        last = date_to.replace(day=1) - datetime.timedelta(days=1)
+    if first and last and first > last:
+        return None
+    if first:
+        months = months.filter(month__gte=first)
+    if last:
+        months = months.filter(month__lte=last)
+    return Rollup(months=months, before=first if first != date_from else None,
+                  after=last if last != date_to else None)
+
+
+def impact_summary(
+    *, records: QuerySet[ImpactRecord], group_by: str | None, months: Rollup | None = None,
+) -> dict:
     """Totals of ``records`` and, with ``group_by``, the same figures per group.
 
     ``items`` sums the units, ``reservations`` counts the claims; kg, CO2e and EUR are the
@@ -188,22 +242,28 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
     aggregate queries (the ledger's, the answers') plus one for the groups' names.
     With groups, the totals are the sums of the groups: every record falls in exactly one group.
 
+    ``months``, the same period's monthly roll-ups (``rolled_up``), when given, is read
+    instead: one query of a few thousand rows rather than millions of records, plus the two
+    queries above for the records of the months the period cuts, if any; the same figures
+    (``tests/exchange/test_rollups.py``).
+
     Raises:
         ValueError: ``group_by`` is not one of ``GROUP_BY``.
     """
     if group_by is not None and group_by not in GROUP_BY:
         raise ValueError(f"unknown group_by: {group_by}")
     records = records.order_by()
-    answered = records.filter(feedback__isnull=False)
+    if months is None:
+        rows = _rows_of_records(records, group_by)
+    else:
+        rows = _rows_of_months(months.months.order_by(), group_by)
+        edges = [Q(date__lt=months.before)] if months.before else []
+        edges += [Q(date__gt=months.after)] if months.after else []
+        if edges:  # the days of the months the period cuts
+            cut = edges[0] | edges[1] if len(edges) == 2 else edges[0]
+            rows = _merged(group_by, rows, _rows_of_records(records.filter(cut), group_by))
     if not group_by:
-        totals = _exact(records.aggregate(**FIGURES))
-        totals["people_helped"] = answered.aggregate(people_helped=PEOPLE_HELPED)["people_helped"]
-        return {"totals": totals, "groups": []}
-    key = _KEYS[group_by]
-    rows = [_exact(row) for row in records.annotate(key=key).values("key").annotate(**FIGURES).order_by("key")]
-    people = dict(answered.annotate(key=key).values("key").annotate(n=PEOPLE_HELPED).values_list("key", "n"))
-    for row in rows:
-        row["people_helped"] = people.get(row["key"], 0)
+        return {"totals": {name: rows[0][name] for name in FIGURE_NAMES}, "groups": []}
     label = _labeller(group_by, [row["key"] for row in rows])
     groups = [
         {"key": _key(group_by, row["key"]), "label": label(row["key"]), **{name: row[name] for name in FIGURE_NAMES}}
@@ -211,6 +271,43 @@ def impact_summary(*, records: QuerySet[ImpactRecord], group_by: str | None) -> 
     ]
     totals = {name: sum((row[name] for row in rows), FIGURES_ZERO[name]) for name in FIGURE_NAMES}
     return {"totals": totals, "groups": groups}
+
+
+def _rows_of_records(records: QuerySet[ImpactRecord], group_by: str | None) -> list[dict]:
+    """The figures per key (one row without ``group_by``): two queries, the ledger's and the answers'."""
+    answered = records.filter(feedback__isnull=False)
+    if not group_by:
+        totals = _exact(records.aggregate(**FIGURES))
+        totals["people_helped"] = answered.aggregate(people_helped=PEOPLE_HELPED)["people_helped"]
+        return [totals]
+    key = _KEYS[group_by]
+    rows = [_exact(row) for row in records.annotate(key=key).values("key").annotate(**FIGURES).order_by("key")]
+    people = dict(answered.annotate(key=key).values("key").annotate(n=PEOPLE_HELPED).values_list("key", "n"))
+    for row in rows:
+        row["people_helped"] = people.get(row["key"], 0)
+    return rows
+
+
+def _rows_of_months(months: QuerySet[ImpactMonth], group_by: str | None) -> list[dict]:
+    """The same rows from the roll-ups: one query."""
+    if not group_by:
+        return [_exact(months.aggregate(**MONTH_FIGURES))]
+    key = _MONTH_KEYS.get(group_by, _KEYS[group_by])
+    return [_exact(row) for row in months.annotate(key=key).values("key").annotate(**MONTH_FIGURES).order_by("key")]
+
+
+def _merged(group_by: str | None, *parts: list[dict]) -> list[dict]:
+    """Rows of the same keys added up, in key order (None last)."""
+    merged = {}
+    for rows in parts:
+        for row in rows:
+            key = _as_date(row.get("key")) if group_by in PERIODS else row.get("key")
+            if key in merged:
+                for name in FIGURE_NAMES:
+                    merged[key][name] += row[name]
+            else:
+                merged[key] = {**row, "key": key}
+    return [merged[key] for key in sorted(merged, key=lambda key: (key is None, key if key is not None else 0))]
 
 
 FIGURES_ZERO = {
@@ -369,11 +466,13 @@ def quotes(records: QuerySet[ImpactRecord], *, limit: int = 5) -> list[dict]:
     ]
 
 
-def impact_by_commune(*, records: QuerySet[ImpactRecord], side: str) -> dict[str, dict]:
+def impact_by_commune(
+    *, records: QuerySet[ImpactRecord], side: str, months: Rollup | None = None,
+) -> dict[str, dict]:
     """The summary's figures per commune code, by the giver's commune (``side="giver"``, as
     recorded) or the receiver's (its commune today). Communes without records are absent."""
     group_by = {"giver": "commune", "receiver": "receiver_commune"}[side]
-    summary = impact_summary(records=records, group_by=group_by)
+    summary = impact_summary(records=records, group_by=group_by, months=months)
     return {group["key"]: {name: group[name] for name in FIGURE_NAMES} for group in summary["groups"]
             if group["key"]}
 

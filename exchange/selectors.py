@@ -6,7 +6,7 @@ from inventory.models import Item, Membership
 from inventory.permissions import Roles, is_department_member, organisations_of
 
 from . import permissions, states
-from .models import DeliveryFeedback, ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
+from .models import DeliveryFeedback, ImpactMonth, ImpactRecord, Need, Pickup, Reservation, Tour, TransferException
 
 
 def _signed_in(user) -> bool:
@@ -139,14 +139,24 @@ def can_see_handover_code(user, reservation: Reservation, givers: set[int] | Non
     return reservation.item.owner_id in givers
 
 
+def _impact_scope(model, user) -> QuerySet:
+    if not _signed_in(user):
+        return model.objects.none()
+    if is_department_member(user):
+        return model.objects.all()
+    own = organisations_of(user)
+    return model.objects.filter(Q(giver__in=own) | Q(receiver__in=own))
+
+
 def visible_impact_records(user) -> QuerySet[ImpactRecord]:
     """All records for the département; otherwise those the user's organisations gave or received."""
-    if not _signed_in(user):
-        return ImpactRecord.objects.none()
-    if is_department_member(user):
-        return ImpactRecord.objects.all()
-    own = organisations_of(user)
-    return ImpactRecord.objects.filter(Q(giver__in=own) | Q(receiver__in=own))
+    return _impact_scope(ImpactRecord, user)
+
+
+def visible_impact_months(user) -> QuerySet[ImpactMonth]:
+    """The monthly roll-ups of exactly the records of ``visible_impact_records`` (both have
+    the giver and the receiver: one rule, ``_impact_scope``)."""
+    return _impact_scope(ImpactMonth, user)
 
 
 def impact_items(user) -> QuerySet[Item]:

@@ -286,6 +286,11 @@ def _records(request, query: dict):
     return reports.in_period(selectors.visible_impact_records(request.user), query.get("from"), query.get("to"))
 
 
+def _months(request, query: dict):
+    """The same records' monthly roll-ups when the period is whole months, else None."""
+    return reports.rolled_up(selectors.visible_impact_months(request.user), query.get("from"), query.get("to"))
+
+
 class ImpactSummaryView(APIView):
     """Impact totals (units, kg, kg CO2e, EUR, claims), optionally grouped, and the key figures
     of the period (as on the dashboard; see /methodology/). Shared equipment is counted apart:
@@ -303,7 +308,8 @@ class ImpactSummaryView(APIView):
     )
     def get(self, request):
         query = _valid_query(ImpactQuerySerializer, request)
-        summary = reports.impact_summary(records=_records(request, query), group_by=query.get("group_by"))
+        summary = reports.impact_summary(records=_records(request, query), group_by=query.get("group_by"),
+                                         months=_months(request, query))
         summary["kpis"] = reports.impact_kpis(
             records=selectors.visible_impact_records(request.user), items=selectors.impact_items(request.user),
             date_from=query.get("from"), date_to=query.get("to"),
@@ -399,7 +405,8 @@ class CommunesGeoJSONView(APIView):
     def get(self, request):
         query = _valid_query(CommunesQuerySerializer, request)
         collection = maps.feature_collection(
-            reports.impact_by_commune(records=_records(request, query), side=query["side"]),
+            reports.impact_by_commune(records=_records(request, query), side=query["side"],
+                                      months=_months(request, query)),
             zero=reports.FIGURES_ZERO,
         )
         return Response(collection, content_type="application/geo+json")

@@ -120,13 +120,21 @@ def _map_choice(request) -> tuple[MapForm, str, str]:
     return MapForm({"measure": "kg", "side": "giver"}), "kg", "giver"
 
 
+def _months(user, date_from, date_to):
+    """The reader's monthly roll-ups when the period is whole months, else None (the records)."""
+    return reports.rolled_up(selectors.visible_impact_months(user), date_from, date_to)
+
+
 def _figures(user, date_from, date_to) -> dict:
     """KPIs, the monthly trend and the charts of a period, for ``user``'s scope."""
     scope = selectors.visible_impact_records(user)
     records = reports.in_period(scope, date_from, date_to)
-    charts = [_chart("trend", _("Monthly trend"), reports.impact_summary(records=records, group_by="month"))]
+    months = _months(user, date_from, date_to)
+    charts = [_chart("trend", _("Monthly trend"),
+                     reports.impact_summary(records=records, group_by="month", months=months))]
     for chart_id, group_by, title in CHARTS:
-        charts.append(_chart(chart_id, str(title), reports.impact_summary(records=records, group_by=group_by)))
+        charts.append(_chart(chart_id, str(title),
+                             reports.impact_summary(records=records, group_by=group_by, months=months)))
     sharing = reports.sharing_figures(bookings=pooling_selectors.visible_shared_uses(user),
                                       date_from=date_from, date_to=date_to)
     return {"kpis": _kpis(user, date_from, date_to), "charts": charts, "sharing": sharing}
@@ -175,7 +183,8 @@ def dashboard(request):
     map_form, measure, side = _map_choice(request)
     records = reports.in_period(selectors.visible_impact_records(request.user), date_from, date_to)
     context["map_form"] = map_form
-    context["map"] = page_maps.impact_map(reports.impact_by_commune(records=records, side=side),
+    context["map"] = page_maps.impact_map(reports.impact_by_commune(
+        records=records, side=side, months=_months(request.user, date_from, date_to)),
                                           measure=measure, side=side)
     context["geojson_links"] = [(_("GeoJSON for QGIS"), _geojson_link(date_from, date_to, side))]
     context["can_download_agec"] = exchange_permissions.can_download_agec(request.user)
@@ -200,7 +209,8 @@ def _report_context(request, year: int) -> dict:
         **_methodology_context(),
         "people_by_public": reports.people_by_public(records),
         "quotes": reports.quotes(records),
-        "by_commune": reports.impact_by_commune(records=records, side="giver"),
+        "by_commune": reports.impact_by_commune(
+            records=records, side="giver", months=_months(request.user, date_from, date_to)),
     }
 
 

@@ -81,6 +81,7 @@ EXCLUDED = {
     "media": NOT_HTML + " (photos)",
     "web_manifest": NOT_HTML + " (web app manifest)",
     "service_worker": NOT_HTML + " (service worker)",
+    "healthz": NOT_HTML + " (the load balancer's health check, JSON)",
     "my_data_download": NOT_HTML + " (JSON download)",
     "transfer_record_download": NOT_HTML + " (PDF)",
     "inventory_exits_export": NOT_HTML + " (CSV)",

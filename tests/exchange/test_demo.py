@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from exchange import reports
 from exchange.demo import DEMO_STEPS, build_demo_history, build_demo_workflow
-from exchange.models import ImpactRecord, Need, Pickup
+from exchange.models import ImpactMonth, ImpactRecord, Need, Pickup
 from inventory.models import Item
 from tests.clock import PARIS
 from tests.factories import AvailableItemFactory
@@ -55,6 +56,11 @@ def test_the_demo_history_spreads_real_deliveries_over_the_past_year(
     assert {(r.date.year, r.date.month) for r in records[:1]} == {(today.year, today.month)}
     assert len({r.beneficiary for r in records}) == 5  # each public served in turn
     assert {item.status for item in Item.objects.filter(pk__in=[i.pk for i in items])} == {"available", "gone"}
+    # the dashboard reads whole months from the roll-ups: they follow the records' months
+    from_rollups = reports.impact_summary(records=ImpactRecord.objects.all(), group_by="month",
+                                          months=reports.rolled_up(ImpactMonth.objects.all(), None, None))
+    assert from_rollups == reports.impact_summary(records=ImpactRecord.objects.all(), group_by="month")
+    assert len(from_rollups["groups"]) == 3
 
 
 @pytest.mark.parametrize("instant", INSTANTS[:2], ids=lambda instant: instant.isoformat())
