@@ -142,7 +142,7 @@ def statement() -> dict:
     return {
         "status": status, "status_label": STATUS_LABELS[status], "rate": rate, "counts": counts,
         "results": results, "audit": audit, "manual": manual,
-        "date": max(dates) if dates else None,
+        "date": date.fromisoformat(max(dates)) if dates else None,
         "not_accessible": manual.get("not_accessible", []),
         "exemptions": manual.get("exemptions", []),
         "plan": manual.get("plan", []),
@@ -161,5 +161,4 @@ def footer_status() -> dict:
 
 
 def audit_date() -> date | None:
-    value = statement()["date"]
-    return date.fromisoformat(value) if value else None
+    return statement()["date"]

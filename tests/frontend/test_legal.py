@@ -1,6 +1,7 @@
 """The legal notice, the privacy notice and the accessibility statement: open to everyone, in
 French and English, linked from every page's footer, and saying what the code does."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -104,7 +105,7 @@ def test_statement_counts_criteria_from_the_audit_and_the_manual_file(statement_
     manual = {c: {"status": "C"} for c in accessibility.CRITERIA if c not in accessibility.AUTOMATED}
     write(statement_files, "manual.json", {"date": "2026-12-01", "criteria": manual})
     data = accessibility.statement()
-    assert (data["status"], data["rate"], data["date"]) == ("total", 100.0, "2026-12-01")
+    assert (data["status"], data["rate"], data["date"]) == ("total", 100.0, dt.date(2026, 12, 1))
     assert len(accessibility.CRITERIA) == 106
 
     # One failed rule makes its criterion not met; a criterion nobody checked forces "non conforme".
