@@ -71,7 +71,7 @@ def test_a_photo_is_uploaded_served_and_deleted_through_the_bucket(
     api = APIClient()
     api.force_authenticate(staff)
 
-    response = _post_photo(api, item, image_bytes(size=(1600, 1200)))
+    response = _post_photo(api, item, image_bytes())
 
     assert response.status_code == 201, response.content
     assert isinstance(default_storage._wrapped, PrivateS3Storage)
