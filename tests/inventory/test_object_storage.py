@@ -98,3 +98,20 @@ def test_the_bucket_is_chosen_by_environment_variables_with_secrets_in_files(tmp
     assert options["default_acl"] is None and options["querystring_auth"] is True
     assert options["file_overwrite"] is False
     assert PrivateS3Storage(**options).url("photos/ab/abc.jpg") == "/media/photos/ab/abc.jpg"
+
+
+def test_production_refuses_a_bucket_over_plain_http(settings, monkeypatch):
+    from accounts.checks import production_bucket_over_https
+
+    monkeypatch.setenv("REBOND_S3_ENDPOINT_URL", "http://s3.fr-par.scw.cloud")
+    settings.PRODUCTION = True
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage("rebond-photos")}
+
+    assert [error.id for error in production_bucket_over_https()] == ["rebond.E020"]
+    monkeypatch.setenv("REBOND_S3_ENDPOINT_URL", "https://s3.fr-par.scw.cloud")
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage("rebond-photos")}
+    assert production_bucket_over_https() == []
+    settings.PRODUCTION = False
+    monkeypatch.setenv("REBOND_S3_ENDPOINT_URL", "http://127.0.0.1:9000")  # MinIO on a developer's machine
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage("rebond-photos")}
+    assert production_bucket_over_https() == []
