@@ -266,6 +266,8 @@ def s3_storage(bucket: str) -> dict:
             "default_acl": None,  # the bucket's default: private
             "querystring_auth": True,  # never an unsigned bucket URL
             "file_overwrite": False,  # a name already taken gets a suffix, as on disk
+            # Objects read back (photos streamed by /media/) spill to a temporary file past this.
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
 
