@@ -1,5 +1,6 @@
-"""System checks: production refuses settings that would leak or lose sign-in mail, and a
-ProConnect configuration that is incomplete or not over HTTPS.
+"""System checks: production refuses settings that would leak or lose sign-in mail, a
+ProConnect configuration that is incomplete or not over HTTPS, and a photo bucket reached
+over plain HTTP.
 
 ``manage.py check --deploy`` (with ``DJANGO_ENV=production``) reports them as errors, so a
 deployment pipeline that runs it with ``--fail-level WARNING`` stops there.
@@ -69,5 +70,25 @@ def proconnect_configuration(app_configs=None, **kwargs):
             f"PROCONNECT_DISCOVERY_URL {settings.PROCONNECT_DISCOVERY_URL!r} is not an https:// address.",
             hint="http:// is accepted only for a provider on a loopback address with DEBUG on (tests).",
             id="rebond.E011",
+        )]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def production_bucket_over_https(app_configs=None, **kwargs):
+    """Photos and signed transfer records are personal data: in production the S3 endpoint
+    (``REBOND_S3_ENDPOINT_URL``; empty means AWS's own, over HTTPS) must be an https:// one."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    storage = settings.STORAGES["default"]
+    if storage["BACKEND"] != "config.storage.PrivateS3Storage":
+        return []
+    endpoint = storage["OPTIONS"].get("endpoint_url")
+    if endpoint and urlsplit(endpoint).scheme != "https":
+        return [Error(
+            f"REBOND_S3_ENDPOINT_URL {endpoint!r} is not an https:// address: photos and transfer records "
+            "would cross the network in clear.",
+            hint="Use the host's https:// S3 address.",
+            id="rebond.E020",
         )]
     return []

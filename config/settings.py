@@ -244,6 +244,37 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# Photos and transfer records go to an S3-compatible bucket (Scaleway, OVHcloud, Outscale,
+# MinIO, ...) when REBOND_S3_BUCKET is set, so that several app servers share them; in the
+# local folder MEDIA_ROOT otherwise. Either way they are served only through the app (see
+# config/storage.py): objects stay private in the bucket.
+S3_BUCKET = env("REBOND_S3_BUCKET", "")
+
+
+def s3_storage(bucket: str) -> dict:
+    """The ``STORAGES`` entry for ``bucket``, read from the REBOND_S3_* variables."""
+    return {
+        "BACKEND": "config.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env("REBOND_S3_ENDPOINT_URL") or None,
+            "region_name": env("REBOND_S3_REGION") or None,
+            "access_key": env("REBOND_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("REBOND_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("REBOND_S3_PREFIX", ""),
+            "addressing_style": env("REBOND_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+            "default_acl": None,  # the bucket's default: private
+            "querystring_auth": True,  # never an unsigned bucket URL
+            "file_overwrite": False,  # a name already taken gets a suffix, as on disk
+            # Objects read back (photos streamed by /media/) spill to a temporary file past this.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
+if S3_BUCKET:
+    STORAGES["default"] = s3_storage(S3_BUCKET)
+
 # Uploads: photos are capped at 15 MB by the photo pipeline; the request may carry a
 # little more (form fields) before Django itself refuses it.
 PHOTO_MAX_BYTES = 15 * 1024 * 1024

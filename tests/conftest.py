@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-pytest_plugins = ["tests.fixtures", "tests.oidc"]
+pytest_plugins = ["tests.fixtures", "tests.oidc", "tests.s3"]
 
 # CI runs the suite again with the clock moved to awkward instants (New Year's Eve late in
 # UTC, a 29 February): REBOND_TEST_CLOCK is where the clock starts, and it runs from there.

@@ -100,6 +100,8 @@ def media(request, path: str):
     # served by ``transfer_record_download`` after its permission check, never from here.
     if clean.is_absolute() or ".." in clean.parts or content_type is None or clean.parts[:1] == ("transfer-records",):
         raise Http404
+    # Local folder or private S3 bucket (config/storage.py): either way the bytes are streamed
+    # from here, after the check above, never linked to directly.
     if not default_storage.exists(str(clean)):
         raise Http404
     response = FileResponse(default_storage.open(str(clean)), content_type=content_type)

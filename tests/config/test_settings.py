@@ -13,14 +13,15 @@ PROBE = (
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
     "'layer': s.CHANNEL_LAYERS['default']['BACKEND'], 'debug': s.DEBUG, "
     "'secure_cookie': s.SESSION_COOKIE_SECURE, 'hsts': s.SECURE_HSTS_SECONDS, "
-    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'hosts': s.ALLOWED_HOSTS}))"
+    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'hosts': s.ALLOWED_HOSTS, "
+    "'storage': s.STORAGES['default']}))"
 )
 
 
 def _run(args, **env):
     ignored = {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}
     clean = {k: v for k, v in os.environ.items()
-             if k not in ignored and not k.startswith(("DJANGO_EMAIL", "DJANGO_SITE_URL", "PROCONNECT"))}
+             if k not in ignored and not k.startswith(("DJANGO_EMAIL", "DJANGO_SITE_URL", "PROCONNECT", "REBOND_S3"))}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True)
 
@@ -37,12 +38,17 @@ def test_defaults_are_the_embedded_stack_in_french():
     assert probe["layer"] == "api.layers.EmbeddedChannelLayer"
     assert (probe["lang"], probe["tz"]) == ("fr", "Europe/Paris")
     assert probe["secure_cookie"] is False
+    assert probe["storage"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
 
 
-def test_urls_switch_to_postgresql_and_redis():
-    probe = _settings(DATABASE_URL="postgres://u@db.example:5432/rebond", REDIS_URL="redis://cache.example:6379/0")
+def test_urls_switch_to_postgresql_redis_and_a_bucket():
+    probe = _settings(DATABASE_URL="postgres://u@db.example:5432/rebond", REDIS_URL="redis://cache.example:6379/0",
+                      REBOND_S3_BUCKET="rebond-photos", REBOND_S3_ENDPOINT_URL="https://s3.gra.io.cloud.ovh.net")
     assert probe["engine"] == "django.db.backends.postgresql"
     assert probe["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert probe["storage"]["BACKEND"] == "config.storage.PrivateS3Storage"
+    assert probe["storage"]["OPTIONS"]["bucket_name"] == "rebond-photos"
+    assert probe["storage"]["OPTIONS"]["endpoint_url"] == "https://s3.gra.io.cloud.ovh.net"
 
 
 def test_production_requires_a_secret_key():

@@ -110,3 +110,21 @@ def test_api_collect_with_signature(volunteer, scheduled):
     assert bad.status_code == 400 and "signature" in bad.json().get("errors", bad.json())
     assert good.status_code == 200 and good.json()["status"] == "collected"
     assert TransferRecord.objects.get(reservation=scheduled).signature.name.endswith(".png")
+
+
+def test_a_transfer_record_on_the_bucket_is_downloaded_by_the_parties_only(volunteer_client, staff, scheduled,
+                                                                           s3_bucket):
+    import requests
+
+    volunteer_client.post(reverse("reservation_action", args=[scheduled.pk, "collect"]),
+                          {"handover_code": scheduled.handover_code, "signature": SIGNATURE})
+    record = TransferRecord.objects.get(reservation=scheduled)
+
+    assert s3_bucket.keys() == {f"media/{record.pdf.name}", f"media/{record.signature.name}"}
+    response = signed_in(staff).get(reverse("transfer_record_download", args=[record.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == s3_bucket.read(record.pdf.name)
+    assert signed_in(member(OrganisationFactory())).get(
+        reverse("transfer_record_download", args=[record.pk])).status_code == 404
+    assert signed_in(staff).get(f"/media/{record.pdf.name}").status_code == 404
+    assert requests.get(s3_bucket.anonymous_url(record.pdf.name), timeout=5).status_code == 403
