@@ -33,8 +33,9 @@ class BoundedCountPaginator(Paginator):
     def count(self) -> int:
         if isinstance(self.object_list, list | tuple):
             return len(self.object_list)
-        # Django counts a sliced queryset as SELECT COUNT(*) FROM (… LIMIT n): bounded work.
-        return self.object_list[: self.limit + 1].count()
+        # Django counts a sliced queryset as SELECT COUNT(*) FROM (… LIMIT n): bounded work. The
+        # sub-query reads the ids only: no other column, nor the rows' annotations (JSON sub-selects).
+        return self.object_list.values("pk")[: self.limit + 1].count()
 
     @property
     def count_is_exact(self) -> bool:
