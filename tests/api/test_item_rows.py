@@ -35,6 +35,7 @@ def _varied_items(giver):
     rules = BookingRules.objects.create(item=shared, auto_approve=True, max_days=3, lead_days=2, audience="named")
     rules.organisations.set([giver, OrganisationFactory()])
     _photo(shared, 0, "minibus")
+    _photo(shared, 1, "vue d’été #1 ?")  # quoted in its URL as the storage quotes it
     SharedItemFactory(owner=giver)  # defaults, no saved rules
     ItemFactory(owner=giver, status=Item.Status.DRAFT)
     return full, bare
