@@ -72,6 +72,8 @@ class BoundedCountPaginator(Paginator):
         return number  # no upper bound known: page() finds out
 
     def _count_query(self):
+        # Ids only. (Unordered, PostgreSQL may read the limit's rows by a sequential scan: the
+        # ordering keeps the count on the index that serves the page.)
         return self.object_list.values("pk")[: self.limit + 1]
 
     def _folded_page(self, number):
