@@ -71,8 +71,15 @@ class KeysetPagination(CursorPagination):
         return replace_query_param(self.base_url, self.cursor_query_param, encoded)
 
 
+class FoldedCountPaginator(BoundedCountPaginator):
+    fold_count = True
+
+
 class ItemPagination(Pagination):
-    """Page numbers, and in the schema the ``cursor`` parameter of ``KeysetPagination``."""
+    """Page numbers, and in the schema the ``cursor`` parameter of ``KeysetPagination``. The
+    page's query also reads the bounded count (one query for both)."""
+
+    django_paginator_class = FoldedCountPaginator
 
     def get_schema_operation_parameters(self, view):
         cursor = {

@@ -12,6 +12,8 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.formats import number_format
 
 
@@ -23,7 +25,14 @@ class BoundedPage(Page):
 
 
 class BoundedCountPaginator(Paginator):
-    """A ``Paginator`` whose ``count`` is at most ``limit + 1`` (``count_is_exact`` says which)."""
+    """A ``Paginator`` whose ``count`` is at most ``limit + 1`` (``count_is_exact`` says which).
+
+    With ``fold_count``, ``page()`` reads the bounded count in the page's own query (a scalar
+    sub-select, computed once): one query rather than two. Only when the page turns out empty
+    (a page past the end) does it count apart, as without it."""
+
+    fold_count = False
+    _TOTAL = "_bounded_total"
 
     def __init__(self, *args, limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,8 +42,9 @@ class BoundedCountPaginator(Paginator):
     def count(self) -> int:
         if isinstance(self.object_list, list | tuple):
             return len(self.object_list)
-        # Django counts a sliced queryset as SELECT COUNT(*) FROM (… LIMIT n): bounded work.
-        return self.object_list[: self.limit + 1].count()
+        # Django counts a sliced queryset as SELECT COUNT(*) FROM (… LIMIT n): bounded work. The
+        # sub-query reads the ids only: no other column, nor the rows' annotations (JSON sub-selects).
+        return self._count_query().count()
 
     @property
     def count_is_exact(self) -> bool:
@@ -61,7 +71,42 @@ class BoundedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number  # no upper bound known: page() finds out
 
+    def _count_query(self):
+        # Ids only. (Unordered, PostgreSQL may read the limit's rows by a sequential scan: the
+        # ordering keeps the count on the index that serves the page.)
+        return self.object_list.values("pk")[: self.limit + 1]
+
+    def _folded_page(self, number):
+        """The page and the count from one query, or None (the caller counts apart)."""
+        queryset = self.object_list
+        if not (self.fold_count and "count" not in self.__dict__ and isinstance(queryset, QuerySet)) or (
+                queryset.query.group_by or queryset.query.distinct or queryset.query.combinator):
+            return None
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return None
+        bottom = (number - 1) * self.per_page
+        if number < 1 or bottom > self.limit:  # deeper pages (and absurd numbers) count apart first
+            return None
+        sql, params = self._count_query().query.sql_with_params()
+        counted = queryset.annotate(**{self._TOTAL: RawSQL(f"SELECT COUNT(*) FROM ({sql}) bounded", params)})
+        rows = list(counted[bottom: bottom + self.per_page + 1])  # one more: is there a next page?
+        if not rows:
+            return None
+        for row in rows:
+            total = row.pop(self._TOTAL) if isinstance(row, dict) else row.__dict__.pop(self._TOTAL)
+        self.__dict__["count"] = total  # the cached_property, answered
+        if self.count_is_exact:
+            self.validate_number(number)
+        page = self._get_page(rows[: self.per_page], number, self)
+        page.has_more = len(rows) > self.per_page
+        return page
+
     def page(self, number):
+        folded = self._folded_page(number)
+        if folded is not None:
+            return folded
         number = self.validate_number(number)
         if self.count_is_exact:
             return super().page(number)

@@ -115,6 +115,17 @@ class ItemViewSet(viewsets.ModelViewSet):
         return permissions.visible_items(self.request.user, statuses=statuses).prefetch_related(
             "photos", "booking_rules__organisations")
 
+    # Query parameters the filterset has nothing to do with: pages, or statuses alone (valid
+    # ones, which ``visible_items`` has already applied). Then the filterset is not built.
+    _UNFILTERED_PARAMS = frozenset({"status", "page", "page_size"})
+
+    def filter_queryset(self, queryset):
+        params = self.request.query_params
+        if self.action == "list" and params.keys() <= self._UNFILTERED_PARAMS and all(
+                s in Item.Status.values for s in params.getlist("status")):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         # The page's rows from values() (api.inventory.rows), not the nested serializer: the
         # same JSON, several times faster. (A comment, not a docstring: the schema shows those.)

@@ -120,6 +120,11 @@ def test_filters(api, viewer, giver):
     assert _ids(client.get(dated + "-available_until")) == [later.pk, late.pk]
     assert _ids(client.get(f"/api/v1/items/?commune={giver.commune_id}&status=draft")) == [draft.pk]
     assert _ids(client.get("/api/v1/items/?ordering=created_at"))[0] == chair.pk
+    # Statuses alone (the list's fast path without the filterset) filter as the filterset would.
+    assert set(_ids(client.get("/api/v1/items/?status=available"))) == {chair.pk, late.pk, later.pk}
+    assert set(_ids(client.get("/api/v1/items/?status=available&status=draft&page_size=10"))) == {
+        chair.pk, late.pk, later.pk, draft.pk}
+    assert client.get("/api/v1/items/?status=available&status=nope").status_code == 400
 
 
 def test_page_size_is_capped_at_100(api, viewer):
