@@ -14,8 +14,8 @@ import copy
 import json
 
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.utils.encoding import filepath_to_uri
 from django.db.models import F, Func, TextField
+from django.utils.encoding import filepath_to_uri
 from rest_framework import serializers
 
 from api.pooling.serializers import BookingRulesSerializer

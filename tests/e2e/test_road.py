@@ -249,7 +249,10 @@ def test_a_live_event_refreshes_the_kept_day(browser, asgi_server, day, shoot): 
     the event, and the new stop is then on the phone without signal."""
     context, page = sign_in(browser, asgi_server, "karim")
     open_the_day(page, asgi_server)
-    page.wait_for_function("document.body.dataset.live === 'on'")
+    # An attribute waited on by Playwright's own matcher: a string predicate would be eval'd in
+    # the page, which its Content Security Policy refuses (the test then failed when the socket
+    # was not yet open at the first look).
+    expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=15000)
     assert page.locator(".route > li").count() == 3
 
     giver = OrganisationFactory(name="Crèche Les Petits Pas")
