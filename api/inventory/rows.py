@@ -49,7 +49,7 @@ VALUE_COLUMNS = tuple(
 
 
 def _q(name: str) -> str:
-    return '"%s"' % name  # both backends quote identifiers with double quotes
+    return f'"{name}"'  # both backends quote identifiers with double quotes
 
 
 _PHOTO_TABLE = Photo._meta.db_table
