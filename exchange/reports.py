@@ -39,19 +39,24 @@ GROUP_BY = (
 )
 PERIODS = ("month", "quarter", "year")
 
+def _sums(model) -> dict:
+    """The summed figures, named alike for the records and for their monthly roll-ups."""
+    def decimal_sum(name, **extra):
+        return Coalesce(Sum(name, **extra), Value(Decimal("0")), output_field=model._meta.get_field(name))
+
+    return {
+        "items": Coalesce(Sum("quantity"), Value(0)),
+        # The part of ``kg`` weighed at collection rather than estimated (kg_basis "measured").
+        # Before "kg": within one annotate(), a later Sum("kg") would name the "kg" sum, not the column.
+        "kg_measured": decimal_sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)),
+        "kg": decimal_sum("kg"),
+        "co2e_kg": decimal_sum("co2e_kg"),
+        "value_eur": decimal_sum("value_eur"),
+    }
+
+
 FIGURES = {
-    "items": Coalesce(Sum("quantity"), Value(0)),
-    # The part of ``kg`` weighed at collection rather than estimated (kg_basis "measured").
-    # Before "kg": within one annotate(), a later Sum("kg") would name the "kg" sum, not the column.
-    "kg_measured": Coalesce(
-        Sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)), Value(Decimal("0")),
-        output_field=ImpactRecord._meta.get_field("kg"),
-    ),
-    "kg": Coalesce(Sum("kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("kg")),
-    "co2e_kg": Coalesce(Sum("co2e_kg"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("co2e_kg")),
-    "value_eur": Coalesce(
-        Sum("value_eur"), Value(Decimal("0")), output_field=ImpactRecord._meta.get_field("value_eur")
-    ),
+    **_sums(ImpactRecord),
     # A claim has at most one record (a donation on delivery or a loan on return), so counting
     # records counts claims, without a DISTINCT that would stop PostgreSQL aggregating in parallel.
     "reservations": Count("pk"),
@@ -63,16 +68,7 @@ PEOPLE_HELPED = Coalesce(Sum("feedback__people_helped"), Value(0))
 FIGURE_NAMES = (*FIGURES, "people_helped")
 # The same figures from the monthly roll-ups (``ImpactMonth``), people helped included.
 MONTH_FIGURES = {
-    "items": Coalesce(Sum("quantity"), Value(0)),
-    "kg_measured": Coalesce(
-        Sum("kg", filter=Q(kg_basis=ImpactRecord.KgBasis.MEASURED)), Value(Decimal("0")),
-        output_field=ImpactMonth._meta.get_field("kg"),
-    ),
-    "kg": Coalesce(Sum("kg"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("kg")),
-    "co2e_kg": Coalesce(Sum("co2e_kg"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("co2e_kg")),
-    "value_eur": Coalesce(
-        Sum("value_eur"), Value(Decimal("0")), output_field=ImpactMonth._meta.get_field("value_eur")
-    ),
+    **_sums(ImpactMonth),
     "reservations": Coalesce(Sum("records"), Value(0)),
     "people_helped": Coalesce(Sum("people_helped"), Value(0)),
 }
