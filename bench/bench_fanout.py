@@ -8,9 +8,12 @@ leaves, the time until the LAST client has received its ``reservation.created`` 
 claim is then cancelled, so the lot never runs out). Median of the repeats.
 
 Two set-ups in the same run: the in-memory channel layer with one server process (the
-embedded default), and the Redis channel layer with two server processes and the clients
-split between them (needs Redis on 127.0.0.1:6379; skipped, and said so, otherwise).
-Target: 1000 clients served within 250 ms at the median.
+embedded default), and the Redis channel layer (``api.layers.RedisLayer``) with two server
+processes and the clients split between them (needs Redis on 127.0.0.1:6379; skipped, and
+said so, otherwise). Target: 1000 clients served within 250 ms at the median, 0 lost: a
+delivery is lost when a client has not had its event 10 s after the claim. The servers' logs
+go to the scratch folder; the script prints how many errors they hold (``Exception in ASGI
+application``: each one ended a socket) and the last one.
 
 ``BENCH_CLIENTS`` (comma-separated) and ``BENCH_REPEATS`` override the defaults.
 """
@@ -35,6 +38,7 @@ CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "100,500,1000").split
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TARGET_MS = 250
+LOST_AFTER_S = 10
 
 
 def prepare_database(path: str) -> dict:
@@ -92,17 +96,19 @@ def server_command(port: int) -> list[str]:
             "--no-access-log", "config.asgi:application"]
 
 
-def start_servers(count: int, db_path: str, redis_url: str | None) -> tuple[list, list[int]]:
+def start_servers(count: int, db_path: str, redis_url: str | None, logs: list[Path]) -> tuple[list, list[int]]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SQLITE_PATH": db_path,
            "DJANGO_DEBUG": "false", "DJANGO_LOG_LEVEL": "WARNING", "DJANGO_API_RATE_USER": "1000000/minute"}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     ports = [free_port() for _ in range(count)]
-    processes = [
-        subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for port in ports
-    ]
+    processes = []
+    for port in ports:
+        logs.append(Path(db_path).with_name(f"server-{port}.log"))
+        with logs[-1].open("w") as log:
+            processes.append(subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=log,
+                                              stderr=subprocess.STDOUT))
     for port in ports:
         deadline = time.monotonic() + 30
         while True:
@@ -111,13 +117,15 @@ def start_servers(count: int, db_path: str, redis_url: str | None) -> tuple[list
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"Daphne did not start on port {port}") from None
+                    raise RuntimeError(f"{SERVER} did not start on port {port}") from None
                 time.sleep(0.1)
     return processes, ports
 
 
-async def run(ports: list[int], data: dict, clients: int) -> list[float]:
-    """Connect ``clients`` sockets across ``ports``, then time ``REPEATS`` claims."""
+async def run(ports: list[int], data: dict, clients: int) -> tuple[list[float], int, list]:
+    """Connect ``clients`` sockets across ``ports``, then time ``REPEATS`` claims: the times
+    until the last client had each event, the deliveries lost, the close codes of sockets the
+    server ended."""
     waiting: dict[int, asyncio.Future] = {}
     arrivals: dict[int, list[float]] = {}
     expected = {"n": clients, "id": None}
@@ -153,7 +161,7 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
 
         api = f"http://127.0.0.1:{ports[0]}/api/v1"
         headers = {"Authorization": f"Token {data['claimant']}"}
-        samples = []
+        samples, lost = [], 0
         for _ in range(REPEATS + 1):  # the first claim warms the server up and is not counted
             started = time.perf_counter()
             async with session.post(f"{api}/reservations/", headers=headers,
@@ -166,21 +174,17 @@ async def run(ports: list[int], data: dict, clients: int) -> list[float]:
             if len(arrivals.get(claim, [])) == clients and not done.done():
                 done.set_result(arrivals[claim][-1])
             try:
-                last = await asyncio.wait_for(done, 30)
+                samples.append((await asyncio.wait_for(done, LOST_AFTER_S) - started) * 1000)
             except TimeoutError:
-                missing = clients - len(arrivals.get(claim, []))
-                raise RuntimeError(
-                    f"{missing} of {clients} clients never received claim {claim}; "
-                    f"sockets closed by the server: {len(closed)} (codes {sorted(set(map(str, closed)))})"
-                ) from None
-            samples.append((last - started) * 1000)
+                lost += clients - len(arrivals.get(claim, []))
             async with session.post(f"{api}/reservations/{claim}/cancel/", headers=headers,
                                     json={"reason": "bench"}) as response:
                 await response.read()
             await asyncio.sleep(0.2)
+        closed_early = list(closed)
         for task in tasks:
             task.cancel()
-        return samples[1:]
+        return samples[1:], lost, closed_early
 
 
 def run_loop(coroutine):
@@ -204,7 +208,7 @@ def redis_available() -> bool:
         return False
 
 
-def main() -> None:
+def main() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     db_path = str(Path(tempfile.mkdtemp(prefix="rebond-fanout-")) / "bench.sqlite3")
@@ -214,20 +218,25 @@ def main() -> None:
         setups.append((f"Redis, 2 {SERVER}", 2, REDIS_URL))
     else:
         print(f"Redis at {REDIS_URL} not reachable: the Redis set-up is SKIPPED")
-    header = f"{'set-up':<22} {'clients':>7} {'median ms':>10} {'max ms':>8}"
-    print(header, f"(last client has the event; {REPEATS} claims)")
+    header = f"{'set-up':<22} {'clients':>7} {'median ms':>10} {'max ms':>8} {'lost':>6} {'closed':>6}"
+    print(header, f"(last client has the event; {REPEATS} claims; lost of {REPEATS} x clients deliveries)")
+    failed = False
     for label, workers, redis_url in setups:
-        processes, ports = start_servers(workers, db_path, redis_url)
+        logs = []
+        processes, ports = start_servers(workers, db_path, redis_url, logs)
         try:
             for clients in CLIENTS:
-                try:
-                    samples = run_loop(run(ports, data, clients))
-                except RuntimeError as error:
-                    print(f"{label:<22} {clients:>7}  FAILED: {error}")
-                    continue
-                median = statistics.median(samples)
-                verdict = "" if clients != 1000 else ("  within target" if median <= TARGET_MS else "  OVER TARGET")
-                print(f"{label:<22} {clients:>7} {median:>10.1f} {max(samples):>8.1f}{verdict}")
+                samples, lost, closed = run_loop(run(ports, data, clients))
+                median = statistics.median(samples) if samples else float("inf")
+                verdict = ""
+                if clients == 1000:
+                    verdict = "  within target" if median <= TARGET_MS and not lost else "  OVER TARGET"
+                failed = failed or bool(lost or closed)
+                print(f"{label:<22} {clients:>7} {median:>10.1f} {max(samples, default=0):>8.1f} {lost:>6} "
+                      f"{len(closed):>6}{verdict}")
+            errors = [chunk for log in logs for chunk in log.read_text().split("ERROR:")[1:]]
+            if errors:
+                print(f"   the servers logged {len(errors)} errors; the last: {errors[-1].strip().splitlines()[-1]}")
         finally:
             for process in processes:
                 process.terminate()
@@ -235,7 +244,8 @@ def main() -> None:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:  # still waiting on open sockets to close
                     process.kill()
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -45,7 +45,7 @@ def test_urls_switch_to_postgresql_redis_and_a_bucket():
     probe = _settings(DATABASE_URL="postgres://u@db.example:5432/rebond", REDIS_URL="redis://cache.example:6379/0",
                       REBOND_S3_BUCKET="rebond-photos", REBOND_S3_ENDPOINT_URL="https://s3.gra.io.cloud.ovh.net")
     assert probe["engine"] == "django.db.backends.postgresql"
-    assert probe["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert probe["layer"] == "api.layers.RedisLayer"
     assert probe["storage"]["BACKEND"] == "config.storage.PrivateS3Storage"
     assert probe["storage"]["OPTIONS"]["bucket_name"] == "rebond-photos"
     assert probe["storage"]["OPTIONS"]["endpoint_url"] == "https://s3.gra.io.cloud.ovh.net"
