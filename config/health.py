@@ -20,14 +20,15 @@ def _database() -> str:
     return "ok"
 
 
+_redis_clients = {}  # one client (and pool) per address and process: no connection per probe
+
+
 def _redis(url: str) -> str:
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        client.ping()
-    finally:
-        client.close()
+    if url not in _redis_clients:
+        _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    _redis_clients[url].ping()
     return "ok"
 
 

@@ -126,7 +126,15 @@ TEMPLATES = [
 #
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A pool of connections per process (Django's psycopg pool). Under ASGI each request runs
+        # in a thread of its own, so a persistent connection (CONN_MAX_AGE) was never reused:
+        # every request opened a connection (about 5 ms) and left it open until the thread was
+        # collected, dozens at once under load (tests/config/test_database_pool.py).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": int(env("DJANGO_DB_POOL_SIZE", "10")), "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
@@ -165,7 +173,7 @@ else:
 #
 CACHE_URL = env("DJANGO_CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL}}  # one pool per process
 
 #
 # Tasks: in-process by default; the database queue (manage.py db_worker) in production.
@@ -311,6 +319,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "api.renderers.ORJSONRenderer",  # DRF's JSON, written by orjson
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.JSONParser",
         "api.parsers.FormParser",

@@ -148,6 +148,6 @@ def test_production_takes_hosts_origins_and_proxy_header_from_the_environment():
     probe = json.loads(result.stdout)
     assert probe["origins"] == ["https://rebond.example", "https://b.example"]
     assert probe["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probe["cache"] == "config.cache.RedisCache"
     assert probe["browser_close"] is True and probe["age"] == 12 * 3600
     assert probe["csrf_secure"] is True and probe["x_frame"] == "DENY"
