@@ -8,16 +8,20 @@ it was issued). On top of knox, a token is bound to the password it was issued u
 
 import binascii
 
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.signals import token_expired
 from rest_framework import exceptions
 
 from .models import ApiToken, password_fingerprint
 
 
 def token_issue(*, user) -> tuple[ApiToken, str]:
-    """A new token for ``user``: the row and the key (shown once, never stored)."""
+    """A new token for ``user``: the row and the key (shown once, never stored). The user's
+    expired tokens are deleted at the same time (see ``TokenAuthentication._cleanup_token``)."""
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     return ApiToken.objects.create(user=user)
 
 
@@ -37,6 +41,16 @@ class TokenAuthentication(KnoxTokenAuthentication):
             # knox decodes as UTF-8 and would fail on other bytes: a bad key is a 401, not a 500.
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         return super().authenticate_credentials(token)
+
+    def _cleanup_token(self, auth_token) -> bool:
+        # knox reads all the user's tokens on every request to delete the expired ones: one
+        # more query for each API call. Here a request checks its own token only; the others
+        # go when the user is issued a new one (token_issue).
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=auth_token.user.get_username(), source="auth_token")
+            return True
+        return False
 
     def validate_user(self, auth_token):
         user, auth_token = super().validate_user(auth_token)

@@ -66,6 +66,21 @@ def test_an_expired_token_is_refused_and_forgotten(api, staff):
     assert not ApiToken.objects.filter(pk=token.pk).exists()
 
 
+def test_a_request_reads_its_own_token_only_and_a_new_token_clears_the_expired(api, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stale, _ = token_issue(user=staff)
+    ApiToken.objects.filter(pk=stale.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    _, key = token_issue(user=staff)
+    assert not ApiToken.objects.filter(pk=stale.pk).exists()  # gone when the new one was issued
+
+    _me(api, key)
+    with CaptureQueriesContext(connection) as queries:
+        assert _me(api, key).status_code == 200
+    assert sum("accounts_apitoken" in q["sql"] for q in queries.captured_queries) == 1
+
+
 def test_a_token_is_renewed_on_use(api, staff):
     token, key = token_issue(user=staff)
     soon = timezone.now() + timedelta(hours=1)
