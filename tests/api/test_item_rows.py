@@ -4,8 +4,10 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from api.inventory.serializers import ItemSerializer
@@ -41,18 +43,21 @@ def _varied_items(giver):
     return full, bare
 
 
-def test_the_list_rows_equal_the_serializer_output_key_for_key(staff, giver):
+@pytest.mark.parametrize("zone", ["Europe/Paris", "UTC"])  # times with an offset, or with "Z"
+def test_the_list_rows_equal_the_serializer_output_key_for_key(staff, giver, zone):
     full, _ = _varied_items(giver)
     factory = APIRequestFactory()
     request = factory.get("/api/v1/items/?page_size=50")
     force_authenticate(request, user=staff)
 
-    listed = ItemViewSet.as_view({"get": "list"})(request).render()
-    rows = json.loads(listed.content)["results"]
+    with timezone.override(zone):
+        listed = ItemViewSet.as_view({"get": "list"})(request).render()
+        rows = json.loads(listed.content)["results"]
 
-    items = Item.objects.filter(pk__in=[r["id"] for r in rows]).order_by("-created_at")
-    items = items.prefetch_related("photos", "booking_rules__organisations")  # as the viewset did
-    expected = ItemSerializer(items, many=True, context={"request": factory.get("/api/v1/items/")}).data
+        items = Item.objects.filter(pk__in=[r["id"] for r in rows]).order_by("-created_at")
+        items = items.prefetch_related("photos", "booking_rules__organisations")  # as the viewset did
+        expected = ItemSerializer(items, many=True, context={"request": factory.get("/api/v1/items/")}).data
+    assert all(r["created_at"].endswith("Z") == (zone == "UTC") for r in rows)
     expected = json.loads(json.dumps(expected, cls=_Encoder))
     assert len(rows) == 5
     # Same keys in the same order and the same values, row by row.
