@@ -39,6 +39,7 @@ GROUP_BY = (
 )
 PERIODS = ("month", "quarter", "year")
 
+
 def _sums(model) -> dict:
     """The summed figures, named alike for the records and for their monthly roll-ups."""
     def decimal_sum(name, **extra):
